@@ -1,0 +1,2 @@
+export * from './identity.contracts.js';
+export * from './identity.schema.js';
