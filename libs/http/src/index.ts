@@ -1,0 +1,2 @@
+export * from './contract-body.pipe.js';
+export * from './http-error.filter.js';
