@@ -37,6 +37,7 @@ export default {
     '!**/*.int-spec.ts',
     '!**/main.ts',
     '!**/index.ts',
+    '!**/src/bench/**',
     '!libs/testing/src/global-*.ts',
   ],
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],

@@ -165,7 +165,7 @@ CREATE TABLE identity.signing_keys (
   expires_at timestamptz NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT pk_signing_keys PRIMARY KEY (id),
-  CONSTRAINT ck_signing_keys_algorithm CHECK (algorithm IN ('EdDSA')),
+  CONSTRAINT ck_signing_keys_algorithm CHECK (algorithm IN ('RS256', 'EdDSA')),
   CONSTRAINT ck_signing_keys_algorithm_length CHECK (char_length(algorithm) BETWEEN 1 AND 20),
   CONSTRAINT ck_signing_keys_private_jwk_ciphertext_length CHECK (char_length(private_jwk_ciphertext) BETWEEN 1 AND 4096),
   CONSTRAINT ck_signing_keys_validity CHECK (expires_at > activates_at)
@@ -173,7 +173,7 @@ CREATE TABLE identity.signing_keys (
 CREATE INDEX idx_signing_keys_expires_at ON identity.signing_keys (expires_at);
 COMMENT ON TABLE identity.signing_keys IS 'append-only: a key is never changed, a new one replaces it.
 Access-token signing keys; the id is the JWT kid.';
-COMMENT ON COLUMN identity.signing_keys.algorithm IS 'JOSE algorithm name of the key (EdDSA: Ed25519).';
+COMMENT ON COLUMN identity.signing_keys.algorithm IS 'JOSE algorithm of the key: RS256 (RSA 2048) or EdDSA (Ed25519).';
 COMMENT ON COLUMN identity.signing_keys.public_jwk IS 'Public half as a JSON Web Key, published in the JWKS.';
 COMMENT ON COLUMN identity.signing_keys.private_jwk_ciphertext IS 'Private JWK encrypted with AES-256-GCM under the key-encryption secret.';
 COMMENT ON COLUMN identity.signing_keys.activates_at IS 'Signing starts then; the key is published in the JWKS before.';

@@ -61,8 +61,9 @@ export const sessionSchema = z.object({
 export type Session = z.infer<typeof sessionSchema>;
 
 export const jwkSchema = z
-  .object({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.string(), crv: z.string(), x: z.string() })
-  .loose();
+  .object({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.string() })
+  .loose()
+  .describe('A public JSON Web Key (RFC 7517); RSA keys carry n and e, Ed25519 keys crv and x');
 export const jwksSchema = z.object({ keys: z.array(jwkSchema) });
 
 export const fullNameSchema = displayText(200);

@@ -37,7 +37,7 @@ export interface TokenVerifierOptions {
   audience: string;
   /** Where the public keys come from; called on first use and on an unknown key id. */
   jwks: JwksSource;
-  /** Accepted signature algorithms; `['EdDSA']` when omitted. */
+  /** Accepted signature algorithms; `['RS256', 'EdDSA']` when omitted (a key only verifies its own). */
   algorithms?: string[];
   /** Leeway for `exp` and `nbf`, in seconds; 5 when omitted. */
   clockToleranceSeconds?: number;
@@ -101,7 +101,7 @@ export class TokenVerifier {
     this.verifyOptions = {
       issuer: options.issuer,
       audience: options.audience,
-      algorithms: options.algorithms ?? ['EdDSA'],
+      algorithms: options.algorithms ?? ['RS256', 'EdDSA'],
       clockTolerance: this.tolerance,
       requiredClaims: [
         'exp',

@@ -1,5 +1,5 @@
 import { defineConfig } from './config.js';
-import { env } from './variable.js';
+import { env, optionalVariable, requiredVariable } from './variable.js';
 
 /** pino's levels, `silent` included. */
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -45,4 +45,10 @@ export const commonVariables = defineConfig({
     description: 'Lowest level written to the log',
     default: 'info',
   }),
+});
+
+/** What a service's migrate command reads: the admin login, and the service login to confine. */
+export const migrationVariables = defineConfig({
+  DATABASE_ADMIN_URL: requiredVariable(commonVariables.DATABASE_ADMIN_URL),
+  DATABASE_URL: optionalVariable(commonVariables.DATABASE_URL),
 });

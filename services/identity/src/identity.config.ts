@@ -1,5 +1,6 @@
 import { commonVariables, defineConfig, env, type ConfigOf } from '@parley/config';
 import type { IdentityOptions } from './identity.options.js';
+import { signingAlgorithms } from './keys/signing-key.entity.js';
 
 export const identityConfig = defineConfig({
   ...commonVariables,
@@ -26,6 +27,10 @@ export const identityConfig = defineConfig({
     description: 'How early a new signing key is published in the JWKS before it signs',
     default: '1h',
     minMs: 1_000,
+  }),
+  IDENTITY_SIGNING_ALGORITHM: env.enum(signingAlgorithms, {
+    description: 'Algorithm of new signing keys: RS256 verifies fastest, EdDSA gives shorter tokens',
+    default: 'RS256',
   }),
   IDENTITY_KEY_ENCRYPTION_SECRET: env.string({
     description: 'Secret that encrypts private signing keys at rest (at least 16 characters)',
@@ -72,6 +77,7 @@ export function identityOptionsFrom(config: IdentityConfig): IdentityOptions {
     keyLifetimeMs: config.IDENTITY_KEY_LIFETIME,
     keyPublishLeadMs: config.IDENTITY_KEY_PUBLISH_LEAD,
     keyEncryptionSecret: config.IDENTITY_KEY_ENCRYPTION_SECRET,
+    signingAlgorithm: config.IDENTITY_SIGNING_ALGORITHM,
     login: {
       maxFailures: config.IDENTITY_LOGIN_MAX_FAILURES,
       lockBaseMs: config.IDENTITY_LOGIN_LOCK,

@@ -1,3 +1,5 @@
+import type { SigningAlgorithm } from './keys/signing-key.entity.js';
+
 /** The settings identity's services need, taken from the validated configuration at boot. */
 export interface IdentityOptions {
   issuer: string;
@@ -9,6 +11,7 @@ export interface IdentityOptions {
   /** How early a new key appears in the JWKS before it signs anything. */
   keyPublishLeadMs: number;
   keyEncryptionSecret: string;
+  signingAlgorithm: SigningAlgorithm;
   login: {
     /** Failed attempts before an email is locked. */
     maxFailures: number;

@@ -1,22 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose';
-import { DataSource, LessThanOrEqual, MoreThan } from 'typeorm';
+import { DataSource, LessThanOrEqual, MoreThan, type Repository } from 'typeorm';
 import { SecretBox } from '../crypto/secret-box.js';
 import { CLOCK, IDENTITY_OPTIONS, type Clock, type IdentityOptions } from '../identity.options.js';
-import { SigningKeyEntity } from './signing-key.entity.js';
+import { SigningKeyEntity, type SigningAlgorithm } from './signing-key.entity.js';
 
 interface ActiveKey {
   kid: string;
+  algorithm: SigningAlgorithm;
   key: CryptoKey;
   expiresAt: number;
 }
 
-const algorithm = 'EdDSA';
 /** Any instance may rotate; this lock makes the decision once per database. */
 const rotationLock = 0x7061726c; // "parl"
 
 /**
- * Access-token signing keys: Ed25519 pairs kept in the database (private halves encrypted), rotated
+ * Access-token signing keys: key pairs kept in the database (private halves encrypted), rotated
  * with overlap. A new key is published `keyPublishLeadMs` before it signs, and an old key stays
  * published until every token it signed has expired.
  */
@@ -55,7 +55,7 @@ export class SigningKeysService {
   async sign(claims: JWTPayload, subject: string, expiresAt: Date): Promise<string> {
     const key = await this.currentKey();
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: algorithm, kid: key.kid, typ: 'at+jwt' })
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
       .setSubject(subject)
@@ -89,7 +89,7 @@ export class SigningKeysService {
       return this.active;
     }
     await this.rotate();
-    const created = await this.findActive(now);
+    const created = await this.findActive(this.clock().getTime());
     /* c8 ignore next 3 -- rotate() always leaves an active key behind */
     if (!created) {
       throw new Error('No signing key is active after rotation');
@@ -107,12 +107,16 @@ export class SigningKeysService {
 
   private async load(row: SigningKeyEntity): Promise<ActiveKey> {
     const jwk = JSON.parse(this.box.open(row.privateJwkCiphertext)) as JWK;
-    const key = (await importJWK(jwk, algorithm)) as CryptoKey;
-    return { kid: row.id, key, expiresAt: row.expiresAt.getTime() };
+    const key = (await importJWK(jwk, row.algorithm)) as CryptoKey;
+    return { kid: row.id, algorithm: row.algorithm, key, expiresAt: row.expiresAt.getTime() };
   }
 
-  private async createKey(keys: ReturnType<DataSource['getRepository']>, activatesAt: Date): Promise<void> {
-    const { publicKey, privateKey } = await generateKeyPair(algorithm, { crv: 'Ed25519', extractable: true });
+  private async createKey(keys: Repository<SigningKeyEntity>, activatesAt: Date): Promise<void> {
+    const algorithm = this.options.signingAlgorithm;
+    const { publicKey, privateKey } = await generateKeyPair(
+      algorithm,
+      algorithm === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { modulusLength: 2048, extractable: true },
+    );
     const id = crypto.randomUUID();
     const publicJwk = { ...(await exportJWK(publicKey)), kid: id, alg: algorithm, use: 'sig' };
     const privateJwk = await exportJWK(privateKey);

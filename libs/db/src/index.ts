@@ -1,0 +1,12 @@
+export * from './data-source.js';
+export * from './db.module.js';
+export * from './idempotency-store.js';
+export * from './login-confinement.js';
+export * from './migrate-command.js';
+export { commonSqlDirectory, schemaToken, serviceSqlDirectory } from './migration-files.js';
+export * from './migration-runner.js';
+export * from './outbox-relay.js';
+export * from './outbox.module.js';
+export * from './outbox-writer.js';
+export * from './sql-conventions.js';
+export { conventionalName } from './sql-names.js';
