@@ -1,11 +1,22 @@
 import { z } from 'zod';
-import { errorCodes, errorEnvelopeSchema, httpStatusOf, ParleyError, replyEnvelopeSchema, validationError } from './errors.js';
+import {
+  errorCodes,
+  errorEnvelopeSchema,
+  httpStatusOf,
+  ParleyError,
+  replyEnvelopeSchema,
+  validationError,
+} from './errors.js';
 
 describe('error envelope', () => {
   it('round-trips a ParleyError through its envelope', () => {
     const error = new ParleyError('not_found', 'No such user', { userId: 'x' });
     const envelope = error.toEnvelope();
-    expect(errorEnvelopeSchema.parse(envelope)).toEqual({ code: 'not_found', message: 'No such user', details: { userId: 'x' } });
+    expect(errorEnvelopeSchema.parse(envelope)).toEqual({
+      code: 'not_found',
+      message: 'No such user',
+      details: { userId: 'x' },
+    });
     const back = ParleyError.fromEnvelope(envelope);
     expect(back).toBeInstanceOf(ParleyError);
     expect(back).toMatchObject({ code: 'not_found', message: 'No such user', details: { userId: 'x' } });
@@ -32,6 +43,8 @@ describe('error envelope', () => {
       expect(httpStatusOf[code]).toBeGreaterThanOrEqual(400);
     }
     expect(replyEnvelopeSchema.safeParse({ ok: true, data: 1 }).success).toBe(true);
-    expect(replyEnvelopeSchema.safeParse({ ok: false, error: { code: 'nope', message: 'x' } }).success).toBe(false);
+    expect(replyEnvelopeSchema.safeParse({ ok: false, error: { code: 'nope', message: 'x' } }).success).toBe(
+      false,
+    );
   });
 });

@@ -21,7 +21,10 @@ export const errorEnvelopeSchema = z
   .object({
     code: z.enum(errorCodes).describe('Stable machine-readable error code'),
     message: z.string().describe('Human-readable message, safe to show to the caller'),
-    details: z.record(z.string(), z.unknown()).optional().describe('Structured details, e.g. the failing fields'),
+    details: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Structured details, e.g. the failing fields'),
   })
   .describe('The one error envelope of every Parley reply');
 export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;

@@ -11,7 +11,11 @@ import { apiVersion, eventFilter } from './subjects.js';
 type JsonSchema = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  });
   return rest;
 }
 
@@ -25,8 +29,14 @@ function pascal(subject: string): string {
 const headersSchema: JsonSchema = {
   type: 'object',
   properties: {
-    [headerNames.correlationId]: { type: 'string', description: 'Correlation id, echoed in replies and logs' },
-    [headerNames.authorization]: { type: 'string', description: 'Bearer <access token>, for operations with an actor' },
+    [headerNames.correlationId]: {
+      type: 'string',
+      description: 'Correlation id, echoed in replies and logs',
+    },
+    [headerNames.authorization]: {
+      type: 'string',
+      description: 'Bearer <access token>, for operations with an actor',
+    },
     [headerNames.tenantId]: { type: 'string', description: 'Tenant of the actor (must match the token)' },
     [headerNames.actorId]: { type: 'string', description: 'User id of the actor (must match the token)' },
   },
@@ -95,7 +105,10 @@ export function buildAsyncApi(
       headers: {
         type: 'object',
         properties: {
-          [headerNames.messageId]: { type: 'string', description: 'Event id, unique; JetStream de-duplicates on it' },
+          [headerNames.messageId]: {
+            type: 'string',
+            description: 'Event id, unique; JetStream de-duplicates on it',
+          },
           [headerNames.correlationId]: { type: 'string' },
         },
       },
@@ -197,7 +210,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (process.argv.includes('--check')) {
     const drift = findDrift(root);
     if (drift.length > 0) {
-      process.stderr.write(`Generated files are out of date: ${drift.join(', ')}. Run: npm run generate -w @parley/contracts\n`);
+      process.stderr.write(
+        `Generated files are out of date: ${drift.join(', ')}. Run: npm run generate -w @parley/contracts\n`,
+      );
       process.exit(1);
     }
   } else {

@@ -2,7 +2,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { buildAsyncApi, buildSubjectCatalog, findDrift, generatedFiles, writeGenerated } from '../src/generate.js';
+import {
+  buildAsyncApi,
+  buildSubjectCatalog,
+  findDrift,
+  generatedFiles,
+  writeGenerated,
+} from '../src/generate.js';
 import { eventCatalog, requestCatalog } from '../src/catalog.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -553,8 +553,13 @@ function serviceEnv(service, infra, secrets) {
   delete env['DATABASE_URL'];
   if (existsSync(service.migrate))
     env['DATABASE_URL'] = serviceDatabaseUrl(infra.databaseUrl, service.name, secrets);
+  if (service.name === 'identity') env['IDENTITY_PLATFORM_OPERATOR_PASSWORD'] ??= localOperatorPassword;
   return env;
 }
+
+// The local platform operator account (a service account of the `platform` tenant), so a fresh
+// checkout can create tenants and users right away. Override with IDENTITY_PLATFORM_OPERATOR_PASSWORD.
+const localOperatorPassword = 'parley-local-operator';
 
 async function migrate(service, infra, secrets) {
   if (!existsSync(service.migrate)) return;
@@ -598,7 +603,14 @@ function printEndpoints(services, infra) {
     lines.push(`  ${bold(service.name.padEnd(14))} ${base}`);
     lines.push(`    health   ${base}/health/live  ${base}/health/ready`);
     lines.push(`    metrics  ${base}/metrics`);
-    if (service.name === 'identity') lines.push(`    JWKS     ${base}/.well-known/jwks.json`);
+    if (service.name === 'identity') {
+      lines.push(`    JWKS     ${base}/.well-known/jwks.json`);
+      lines.push(`    login    POST ${base}/v1/sessions  (NATS: identity.v1.session.login)`);
+      lines.push(
+        `    operator tenant "platform", ${process.env['IDENTITY_PLATFORM_OPERATOR_EMAIL'] ?? 'operator@parley.local'}, ` +
+          `password ${process.env['IDENTITY_PLATFORM_OPERATOR_PASSWORD'] ? '(from IDENTITY_PLATFORM_OPERATOR_PASSWORD)' : localOperatorPassword}`,
+      );
+    }
     if (service.name === 'realtime-edge')
       lines.push(`    socket   ws://127.0.0.1:${service.port} (Socket.IO)`);
   }

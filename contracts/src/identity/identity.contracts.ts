@@ -25,7 +25,8 @@ export const identityRequests = {
     service,
     entity: 'tenant',
     verb: 'create',
-    summary: 'Create a tenant (an institution), optionally below a parent tenant, with its first administrator',
+    summary:
+      'Create a tenant (an institution), optionally below a parent tenant, with its first administrator',
     authentication: 'actor',
     request: z.object({
       slug: slugSchema,
@@ -102,8 +103,15 @@ export const identityRequests = {
     summary: 'Change profile fields: a user their own, an administrator any in the tenant',
     authentication: 'actor',
     request: z
-      .object({ userId: idSchema, fullName: fullNameSchema.optional(), designation: designationSchema.nullable().optional() })
-      .refine((value) => value.fullName !== undefined || value.designation !== undefined, 'Nothing to change'),
+      .object({
+        userId: idSchema,
+        fullName: fullNameSchema.optional(),
+        designation: designationSchema.nullable().optional(),
+      })
+      .refine(
+        (value) => value.fullName !== undefined || value.designation !== undefined,
+        'Nothing to change',
+      ),
     response: userSchema,
   }),
   suspendUser: defineRequest({

@@ -13,6 +13,11 @@ describe('shared variable sets', () => {
 
   it('gives every service the same defaults', () => {
     const config = loadConfig(commonVariables, { DATABASE_URL: 'postgres://identity_service@db/parley' });
-    expect(config).toMatchObject({ NATS_URL: 'nats://127.0.0.1:4222', NATS_NAMESPACE: '', HTTP_PORT: 3000, LOG_LEVEL: 'info' });
+    expect(config).toMatchObject({
+      NATS_URL: 'nats://127.0.0.1:4222',
+      NATS_NAMESPACE: '',
+      HTTP_PORT: 3000,
+      LOG_LEVEL: 'info',
+    });
   });
 });

@@ -31,7 +31,14 @@ export function toHttpError(error: unknown): { status: number; envelope: ErrorEn
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    const code = status === 404 ? 'not_found' : status === 413 ? 'limit_exceeded' : status < 500 ? 'validation_failed' : 'internal';
+    const code =
+      status === 404
+        ? 'not_found'
+        : status === 413
+          ? 'limit_exceeded'
+          : status < 500
+            ? 'validation_failed'
+            : 'internal';
     return { status, envelope: { code, message: status < 500 ? error.message : 'Internal error' } };
   }
   return { status: 500, envelope: { code: 'internal', message: 'Internal error' } };

@@ -170,7 +170,9 @@ describe('LoggingModule over HTTP', () => {
   });
 
   it('logs a refused request (4xx) as a warning', async () => {
-    const response = await fetch(`${base}/no-such-route`, { headers: { [httpCorrelationHeader]: 'corr-404' } });
+    const response = await fetch(`${base}/no-such-route`, {
+      headers: { [httpCorrelationHeader]: 'corr-404' },
+    });
     expect(response.status).toBe(404);
     await settle();
     expect(byMessage('request completed')).toMatchObject({

@@ -1,5 +1,11 @@
 import { createServer, type Server } from 'node:net';
-import { isDockerAvailable, isReachable, redactUrl, resolveInfrastructure, type Infrastructure } from './infrastructure.js';
+import {
+  isDockerAvailable,
+  isReachable,
+  redactUrl,
+  resolveInfrastructure,
+  type Infrastructure,
+} from './infrastructure.js';
 
 const up = async (): Promise<boolean> => true;
 const down = async (): Promise<boolean> => false;
@@ -14,7 +20,11 @@ describe('resolveInfrastructure', () => {
         return false;
       },
     });
-    expect(infra).toMatchObject({ databaseUrl: 'postgres://a@db:5432/x', natsUrl: 'nats://n:4222', source: 'environment' });
+    expect(infra).toMatchObject({
+      databaseUrl: 'postgres://a@db:5432/x',
+      natsUrl: 'nats://n:4222',
+      source: 'environment',
+    });
     expect(probed).toEqual([]);
     await expect(infra.stop()).resolves.toBeUndefined();
   });

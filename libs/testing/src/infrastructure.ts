@@ -31,7 +31,7 @@ export interface ResolveOptions {
 export async function resolveInfrastructure(options: ResolveOptions = {}): Promise<Infrastructure> {
   const env = options.env ?? process.env;
   const reachable = options.reachable ?? isReachable;
-  const stop = async (): Promise<void> => undefined;
+  const stop = (): Promise<void> => Promise.resolve();
 
   const fromEnv = { databaseUrl: env['DATABASE_URL'], natsUrl: env['NATS_URL'] };
   if (fromEnv.databaseUrl && fromEnv.natsUrl) {
@@ -41,14 +41,22 @@ export async function resolveInfrastructure(options: ResolveOptions = {}): Promi
   const natsUrl = fromEnv.natsUrl ?? defaultNatsUrl;
   const [pgUp, natsUp] = await Promise.all([reachable(databaseUrl), reachable(natsUrl)]);
   if (pgUp && natsUp) {
-    return { databaseUrl, natsUrl, source: fromEnv.databaseUrl || fromEnv.natsUrl ? 'environment' : 'local', stop };
+    return {
+      databaseUrl,
+      natsUrl,
+      source: fromEnv.databaseUrl || fromEnv.natsUrl ? 'environment' : 'local',
+      stop,
+    };
   }
   const dockerAvailable = options.dockerAvailable ?? isDockerAvailable;
   if (await dockerAvailable()) {
     const start = options.startContainers ?? (await import('./containers.js')).startContainers;
     return start();
   }
-  const missing = [pgUp ? undefined : `PostgreSQL at ${redactUrl(databaseUrl)}`, natsUp ? undefined : `NATS at ${natsUrl}`]
+  const missing = [
+    pgUp ? undefined : `PostgreSQL at ${redactUrl(databaseUrl)}`,
+    natsUp ? undefined : `NATS at ${natsUrl}`,
+  ]
     .filter(Boolean)
     .join(' and ');
   throw new Error(

@@ -14,7 +14,9 @@ describe('test isolation', () => {
 
     await first.drop();
     await second.drop();
-    await expect(withClient(first.url, (client) => client.query('select 1'))).rejects.toThrow(/does not exist/);
+    await expect(withClient(first.url, (client) => client.query('select 1'))).rejects.toThrow(
+      /does not exist/,
+    );
   });
 
   it('gives every caller its own NATS namespace', () => {

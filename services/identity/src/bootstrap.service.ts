@@ -48,7 +48,9 @@ export class BootstrapService implements OnApplicationBootstrap, OnApplicationSh
     await this.ensurePlatform();
     const every = Math.max(1_000, Math.min(60_000, Math.floor(this.options.keyPublishLeadMs / 2)));
     this.timer = setInterval(() => {
-      this.keys.rotate().catch((error: unknown) => this.logger.error({ err: error }, 'Signing key rotation failed'));
+      this.keys
+        .rotate()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'Signing key rotation failed'));
     }, every);
     this.timer.unref();
   }
@@ -65,18 +67,28 @@ export class BootstrapService implements OnApplicationBootstrap, OnApplicationSh
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`identity-bootstrap:${slug}`]);
       let tenant = await manager.getRepository(TenantEntity).findOneBy({ slug });
       if (!tenant) {
-        const created = await this.tenants.insert(manager, { slug, name: 'Platform', allowsSelfRegistration: false });
+        const created = await this.tenants.insert(manager, {
+          slug,
+          name: 'Platform',
+          allowsSelfRegistration: false,
+        });
         this.logger.info({ tenantId: created.id, slug }, 'Created the platform tenant');
         tenant = await manager.getRepository(TenantEntity).findOneByOrFail({ id: created.id });
       }
-      if (passwordHash && !(await this.usersRepository.findByEmail(manager, tenant.id, this.operator.email))) {
+      if (
+        passwordHash &&
+        !(await this.usersRepository.findByEmail(manager, tenant.id, this.operator.email))
+      ) {
         const operator = await this.users.insert(
           manager,
           tenant.id,
           { email: this.operator.email, fullName: 'Platform operator', kind: 'service' },
           passwordHash,
         );
-        this.logger.info({ userId: operator.id, email: operator.email }, 'Created the platform operator account');
+        this.logger.info(
+          { userId: operator.id, email: operator.email },
+          'Created the platform operator account',
+        );
       }
     });
   }

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
-import { HttpErrorFilter } from '@parley/http';
+import { prepareHttpApp } from '@parley/http';
 import { useLogging } from '@parley/logging';
 import { createNatsMicroservice } from '@parley/nats';
 import type { IdentityConfig } from './identity.config.js';
@@ -10,10 +10,16 @@ import { IdentityModule, type IdentityOverrides } from './identity.module.js';
  * Builds and starts the identity service: NATS request handlers and the HTTP API (login, JWKS,
  * health, metrics). `main.ts` and the integration tests start it the same way.
  */
-export async function startIdentity(config: IdentityConfig, overrides: IdentityOverrides = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(IdentityModule.forRoot(config, overrides), { bufferLogs: true, abortOnError: false });
+export async function startIdentity(
+  config: IdentityConfig,
+  overrides: IdentityOverrides = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create(IdentityModule.forRoot(config, overrides), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   useLogging(app);
-  app.useGlobalFilters(new HttpErrorFilter());
+  prepareHttpApp(app);
   // Request handlers carry their own filter and contract checks (@RequestHandler); the HTTP filter
   // above stays on the HTTP side.
   app.connectMicroservice(

@@ -4,7 +4,10 @@ import { signingAlgorithms } from './keys/signing-key.entity.js';
 
 export const identityConfig = defineConfig({
   ...commonVariables,
-  HTTP_PORT: env.port({ description: 'Port of the HTTP API (login, JWKS), health and metrics', default: '3001' }),
+  HTTP_PORT: env.port({
+    description: 'Port of the HTTP API (login, JWKS), health and metrics',
+    default: '3001',
+  }),
   IDENTITY_ISSUER: env.string({ description: 'The `iss` of access tokens', default: 'parley-identity' }),
   IDENTITY_AUDIENCE: env.string({ description: 'The `aud` of access tokens', default: 'parley' }),
   IDENTITY_ACCESS_TOKEN_TTL: env.duration({
@@ -50,7 +53,8 @@ export const identityConfig = defineConfig({
   }),
   IDENTITY_LOGIN_LOCK_MAX: env.duration({ description: 'Longest lock after failed logins', default: '1h' }),
   IDENTITY_PLATFORM_TENANT: env.string({
-    description: 'Slug of the platform tenant, created at start-up; its service accounts operate every tenant',
+    description:
+      'Slug of the platform tenant, created at start-up; its service accounts operate every tenant',
     default: 'platform',
     pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
     patternHint: 'Expected a lowercase slug',
@@ -60,7 +64,8 @@ export const identityConfig = defineConfig({
     default: 'operator@parley.local',
   }),
   IDENTITY_PLATFORM_OPERATOR_PASSWORD: env.string({
-    description: 'Password of the platform operator account; when set, the account is created at start-up if missing',
+    description:
+      'Password of the platform operator account; when set, the account is created at start-up if missing',
     secret: true,
     optional: true,
     minLength: 10,

@@ -89,7 +89,10 @@ export class IdentityModule {
       providers: [
         {
           provide: PLATFORM_OPERATOR,
-          useValue: { email: config.IDENTITY_PLATFORM_OPERATOR_EMAIL, password: config.IDENTITY_PLATFORM_OPERATOR_PASSWORD },
+          useValue: {
+            email: config.IDENTITY_PLATFORM_OPERATOR_EMAIL,
+            password: config.IDENTITY_PLATFORM_OPERATOR_PASSWORD,
+          },
         },
         IdentityPolicy,
         UsersRepository,

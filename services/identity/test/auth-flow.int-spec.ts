@@ -4,6 +4,9 @@ import {
   eventually,
   operatorEmail,
   operatorPassword,
+  asError,
+  asTokenPair,
+  asUser,
   postJson,
   publishedEvents,
   startIdentityUnderTest,
@@ -16,7 +19,11 @@ describe('identity over HTTP: register, log in, verify, refresh, reuse', () => {
 
   beforeAll(async () => {
     identity = await startIdentityUnderTest();
-    const operator = await identity.rpc.request(api.login, { tenant: 'platform', email: operatorEmail, password: operatorPassword });
+    const operator = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: operatorEmail,
+      password: operatorPassword,
+    });
     operatorToken = operator.accessToken;
     await identity.rpc.request(
       api.createTenant,
@@ -34,7 +41,8 @@ describe('identity over HTTP: register, log in, verify, refresh, reuse', () => {
       fullName: 'Ada Lovelace',
     });
     expect(registered.status).toBe(201);
-    expect(registered.body).toMatchObject({ email: 'ada@example.org', kind: 'person', status: 'active' });
+    const ada = asUser(registered);
+    expect(ada).toMatchObject({ email: 'ada@example.org', kind: 'person', status: 'active' });
 
     const login = await postJson(`${identity.baseUrl}/v1/sessions`, {
       tenant: 'north-school',
@@ -42,76 +50,90 @@ describe('identity over HTTP: register, log in, verify, refresh, reuse', () => {
       password: 'a long enough password',
     });
     expect(login.status).toBe(200);
-    expect(login.body).toMatchObject({ tokenType: 'Bearer', user: { id: registered.body.id } });
+    const pair = asTokenPair(login);
+    expect(pair).toMatchObject({ tokenType: 'Bearer', user: { id: ada.id } });
 
     // An independent verification: jose fetching the JWKS over HTTP, as any client would.
     const jwks = createRemoteJWKSet(new URL(`${identity.baseUrl}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(login.body.accessToken, jwks, {
+    const { payload, protectedHeader } = await jwtVerify(pair.accessToken, jwks, {
       issuer: 'parley-identity',
       audience: 'parley',
     });
     expect(protectedHeader).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
     expect(payload).toMatchObject({
-      sub: registered.body.id,
-      tenant_id: registered.body.tenantId,
-      sid: login.body.sessionId,
+      sub: ada.id,
+      tenant_id: ada.tenantId,
+      sid: pair.sessionId,
       user_kind: 'person',
     });
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(300);
 
     const me = await fetch(`${identity.baseUrl}/v1/users/me`, {
-      headers: { authorization: `Bearer ${login.body.accessToken}` },
+      headers: { authorization: `Bearer ${pair.accessToken}` },
     });
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ id: registered.body.id, fullName: 'Ada Lovelace' });
+    expect(me.headers.get('x-powered-by')).toBeNull();
+    expect(me.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await me.json()).toMatchObject({ id: ada.id, fullName: 'Ada Lovelace' });
   });
 
   it('rotates refresh tokens and revokes the whole session when an old one is replayed', async () => {
-    const login = await postJson(`${identity.baseUrl}/v1/sessions`, {
-      tenant: 'north-school',
-      email: 'ada@example.org',
-      password: 'a long enough password',
-    });
-    const first = login.body.refreshToken as string;
-    const refreshed = await postJson(`${identity.baseUrl}/v1/sessions/refresh`, { refreshToken: first });
-    expect(refreshed.status).toBe(200);
-    expect(refreshed.body.refreshToken).not.toBe(first);
-    expect(refreshed.body.sessionId).toBe(login.body.sessionId);
+    const login = asTokenPair(
+      await postJson(`${identity.baseUrl}/v1/sessions`, {
+        tenant: 'north-school',
+        email: 'ada@example.org',
+        password: 'a long enough password',
+      }),
+    );
+    const first = login.refreshToken;
+    const refreshedReply = await postJson(`${identity.baseUrl}/v1/sessions/refresh`, { refreshToken: first });
+    expect(refreshedReply.status).toBe(200);
+    const refreshed = asTokenPair(refreshedReply);
+    expect(refreshed.refreshToken).not.toBe(first);
+    expect(refreshed.sessionId).toBe(login.sessionId);
 
     const replay = await postJson(`${identity.baseUrl}/v1/sessions/refresh`, { refreshToken: first });
     expect(replay.status).toBe(401);
-    expect(replay.body.error).toMatchObject({ code: 'unauthenticated', details: { reason: 'reuse_detected' } });
+    expect(asError(replay)).toMatchObject({ code: 'unauthenticated', details: { reason: 'reuse_detected' } });
 
     // The family is gone: the newest refresh token no longer works either.
-    const newest = await postJson(`${identity.baseUrl}/v1/sessions/refresh`, { refreshToken: refreshed.body.refreshToken });
+    const newest = await postJson(`${identity.baseUrl}/v1/sessions/refresh`, {
+      refreshToken: refreshed.refreshToken,
+    });
     expect(newest.status).toBe(401);
-    expect(newest.body.error.details.reason).toBe('invalid_refresh_token');
+    expect(asError(newest).details).toEqual({ reason: 'invalid_refresh_token' });
 
     const events = await eventually(
       () => publishedEvents(identity),
       (all) => all.some((event) => event.subject.endsWith('session.revoked')),
     );
     const revoked = events.find((event) => event.subject.endsWith('session.revoked'));
-    expect(revoked?.payload).toMatchObject({ sessionId: login.body.sessionId, reason: 'reuse_detected' });
-    expect(revoked?.subject).toBe(`identity.v1.events.${login.body.user.tenantId}.session.revoked`);
+    expect(revoked?.payload).toMatchObject({ sessionId: login.sessionId, reason: 'reuse_detected' });
+    expect(revoked?.subject).toBe(`identity.v1.events.${login.user.tenantId}.session.revoked`);
     expect(revoked?.msgId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('logs out over HTTP and lists only live sessions', async () => {
-    const login = await postJson(`${identity.baseUrl}/v1/sessions`, {
-      tenant: 'north-school',
-      email: 'ada@example.org',
-      password: 'a long enough password',
+    const login = asTokenPair(
+      await postJson(`${identity.baseUrl}/v1/sessions`, {
+        tenant: 'north-school',
+        email: 'ada@example.org',
+        password: 'a long enough password',
+      }),
+    );
+    const token = login.accessToken;
+    const list = await fetch(`${identity.baseUrl}/v1/sessions`, {
+      headers: { authorization: `Bearer ${token}` },
     });
-    const token = login.body.accessToken as string;
-    const list = await fetch(`${identity.baseUrl}/v1/sessions`, { headers: { authorization: `Bearer ${token}` } });
     const sessions = (await list.json()) as { items: Array<{ id: string; isCurrent: boolean }> };
-    expect(sessions.items.find((session) => session.isCurrent)?.id).toBe(login.body.sessionId);
+    expect(sessions.items.find((session) => session.isCurrent)?.id).toBe(login.sessionId);
 
     const logout = await postJson(`${identity.baseUrl}/v1/sessions/logout`, {}, token);
     expect(logout.status).toBe(200);
-    expect(logout.body.sessionId).toBe(login.body.sessionId);
-    const after = await postJson(`${identity.baseUrl}/v1/sessions/refresh`, { refreshToken: login.body.refreshToken });
+    expect(logout.body).toMatchObject({ sessionId: login.sessionId });
+    const after = await postJson(`${identity.baseUrl}/v1/sessions/refresh`, {
+      refreshToken: login.refreshToken,
+    });
     expect(after.status).toBe(401);
   });
 
@@ -123,11 +145,16 @@ describe('identity over HTTP: register, log in, verify, refresh, reuse', () => {
       fullName: 'x'.repeat(500),
     });
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error.code).toBe('validation_failed');
-    const paths = (malformed.body.error.details.issues as Array<{ path: string }>).map((issue) => issue.path);
+    const error = asError(malformed);
+    expect(error.code).toBe('validation_failed');
+    const paths = (error.details?.['issues'] as Array<{ path: string }>).map((issue) => issue.path);
     expect(paths).toEqual(expect.arrayContaining(['email', 'password', 'fullName']));
 
-    const wrongTypes = await postJson(`${identity.baseUrl}/v1/sessions`, { tenant: 42, email: [], password: {} });
+    const wrongTypes = await postJson(`${identity.baseUrl}/v1/sessions`, {
+      tenant: 42,
+      email: [],
+      password: {},
+    });
     expect(wrongTypes.status).toBe(400);
 
     const notJson = await postJson(`${identity.baseUrl}/v1/sessions`, '{"tenant":');
@@ -143,7 +170,9 @@ describe('identity over HTTP: register, log in, verify, refresh, reuse', () => {
 
     const noToken = await fetch(`${identity.baseUrl}/v1/users/me`);
     expect(noToken.status).toBe(401);
-    const badToken = await fetch(`${identity.baseUrl}/v1/users/me`, { headers: { authorization: 'Bearer abc.def.ghi' } });
+    const badToken = await fetch(`${identity.baseUrl}/v1/users/me`, {
+      headers: { authorization: 'Bearer abc.def.ghi' },
+    });
     expect(badToken.status).toBe(401);
 
     // The service is still up.
@@ -152,11 +181,19 @@ describe('identity over HTTP: register, log in, verify, refresh, reuse', () => {
   });
 
   it('serves the JWKS over NATS too, with the key that signed the tokens', async () => {
-    const login = await identity.rpc.request(api.login, { tenant: 'platform', email: operatorEmail, password: operatorPassword });
+    const login = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: operatorEmail,
+      password: operatorPassword,
+    });
     const jwks = await identity.rpc.request(api.getJwks, {});
     expect(jwks.keys.map((key) => key.kid)).toContain(decodeProtectedHeader(login.accessToken).kid);
-    await expect(identity.rpc.request(api.login, { tenant: 'platform', email: operatorEmail, password: 'wrong password' })).rejects.toEqual(
-      expect.objectContaining({ code: 'unauthenticated' }) as ParleyError,
-    );
+    await expect(
+      identity.rpc.request(api.login, {
+        tenant: 'platform',
+        email: operatorEmail,
+        password: 'wrong password',
+      }),
+    ).rejects.toEqual(expect.objectContaining({ code: 'unauthenticated' }) as ParleyError);
   });
 });

@@ -25,7 +25,11 @@ describe('identity over NATS', () => {
 
   beforeAll(async () => {
     identity = await startIdentityUnderTest({ IDENTITY_LOGIN_MAX_FAILURES: '3', IDENTITY_LOGIN_LOCK: '2s' });
-    operator = await identity.rpc.request(api.login, { tenant: 'platform', email: operatorEmail, password: operatorPassword });
+    operator = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: operatorEmail,
+      password: operatorPassword,
+    });
     const tenant = await identity.rpc.request(
       api.createTenant,
       { slug: 'south-school', name: 'South School' },
@@ -34,16 +38,19 @@ describe('identity over NATS', () => {
     tenantId = tenant.id;
     // The school's own administrator: a service account of that tenant, created by the operator's
     // tenant-scoped counterpart (operators administer every tenant only through tenant APIs).
-    const adminAccount = await identity.rpc.request(
-      api.registerUser,
-      { tenant: 'south-school', email: 'x@y.org', password, fullName: 'X' },
-    ).catch((error: unknown) => error);
+    const adminAccount = await identity.rpc
+      .request(api.registerUser, { tenant: 'south-school', email: 'x@y.org', password, fullName: 'X' })
+      .catch((error: unknown) => error);
     expect(adminAccount).toMatchObject({ code: 'forbidden' });
   });
   afterAll(() => identity.stop());
 
   async function createInSchool(email: string, kind: 'person' | 'bot' | 'service', token: string) {
-    return identity.rpc.request(api.createUser, { email, password, fullName: email.split('@')[0]!, kind }, { token });
+    return identity.rpc.request(
+      api.createUser,
+      { email, password, fullName: email.split('@')[0]!, kind },
+      { token },
+    );
   }
 
   it('lets only a platform operator create tenants, and nests them under a parent', async () => {
@@ -52,9 +59,19 @@ describe('identity over NATS', () => {
       { slug: 'south-school-annex', name: 'Annex', parentTenantId: tenantId },
       { token: operator.accessToken },
     );
-    expect(child).toMatchObject({ parentTenantId: tenantId, status: 'active', allowsSelfRegistration: false });
+    expect(child).toMatchObject({
+      parentTenantId: tenantId,
+      status: 'active',
+      allowsSelfRegistration: false,
+    });
     await expect(
-      codeOf(identity.rpc.request(api.createTenant, { slug: 'south-school', name: 'Again' }, { token: operator.accessToken })),
+      codeOf(
+        identity.rpc.request(
+          api.createTenant,
+          { slug: 'south-school', name: 'Again' },
+          { token: operator.accessToken },
+        ),
+      ),
     ).resolves.toMatchObject({ code: 'conflict' });
     await expect(
       codeOf(
@@ -65,7 +82,9 @@ describe('identity over NATS', () => {
         ),
       ),
     ).resolves.toMatchObject({ code: 'not_found' });
-    await expect(codeOf(identity.rpc.request(api.createTenant, { slug: 'x-school', name: 'X' }))).resolves.toMatchObject({
+    await expect(
+      codeOf(identity.rpc.request(api.createTenant, { slug: 'x-school', name: 'X' })),
+    ).resolves.toMatchObject({
       code: 'unauthenticated',
     });
     const got = await identity.rpc.request(api.getTenant, { tenantId }, { token: operator.accessToken });
@@ -78,17 +97,27 @@ describe('identity over NATS', () => {
     expect(platformAdmin).toMatchObject({ kind: 'service', tenantId: operator.user.tenantId });
 
     const teacher = await createInSchool('teacher@platform.test', 'person', operator.accessToken);
-    const teacherLogin = await identity.rpc.request(api.login, { tenant: 'platform', email: teacher.email, password });
+    const teacherLogin = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: teacher.email,
+      password,
+    });
     await expect(
       codeOf(createInSchool('pupil@platform.test', 'person', teacherLogin.accessToken)),
     ).resolves.toMatchObject({ code: 'forbidden' });
 
     const bot = await createInSchool('helper-bot@platform.test', 'bot', operator.accessToken);
     expect(bot.kind).toBe('bot');
-    await expect(codeOf(createInSchool('teacher@platform.test', 'person', operator.accessToken))).resolves.toMatchObject({
+    await expect(
+      codeOf(createInSchool('teacher@platform.test', 'person', operator.accessToken)),
+    ).resolves.toMatchObject({
       code: 'conflict',
     });
-    schoolAdmin = await identity.rpc.request(api.login, { tenant: 'platform', email: 'ops@platform.test', password });
+    schoolAdmin = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: 'ops@platform.test',
+      password,
+    });
     expect(schoolAdmin.user.kind).toBe('service');
   });
 
@@ -104,19 +133,27 @@ describe('identity over NATS', () => {
     const first = await identity.rpc.request(api.searchUsers, { query: 'an', limit: 1 }, { token });
     expect(first.items.map((user) => user.fullName)).toEqual(['Anna Adams']);
     expect(first.nextCursor).not.toBeNull();
-    const second = await identity.rpc.request(api.searchUsers, { query: 'an', limit: 1, cursor: first.nextCursor! }, { token });
+    const second = await identity.rpc.request(
+      api.searchUsers,
+      { query: 'an', limit: 1, cursor: first.nextCursor! },
+      { token },
+    );
     expect(second.items.map((user) => user.fullName)).toEqual(['Anton Berg']);
     expect(second.nextCursor).toBeNull();
     const byEmail = await identity.rpc.request(api.searchUsers, { query: 'boris@' }, { token });
     expect(byEmail.items.map((user) => user.fullName)).toEqual(['Boris Chen']);
     const wildcard = await identity.rpc.request(api.searchUsers, { query: '%' }, { token });
     expect(wildcard.items).toEqual([]);
-    await expect(codeOf(identity.rpc.request(api.searchUsers, { cursor: 'garbage' }, { token }))).resolves.toMatchObject({
+    await expect(
+      codeOf(identity.rpc.request(api.searchUsers, { cursor: 'garbage' }, { token })),
+    ).resolves.toMatchObject({
       code: 'validation_failed',
     });
 
     const anna = byEmail.items[0]!;
-    await expect(identity.rpc.request(api.getUser, { userId: anna.id }, { token })).resolves.toMatchObject({ id: anna.id });
+    await expect(identity.rpc.request(api.getUser, { userId: anna.id }, { token })).resolves.toMatchObject({
+      id: anna.id,
+    });
     const many = await identity.rpc.request(
       api.getUsers,
       { userIds: [anna.id, '0193a5e0-0000-7000-8000-000000000000'] },
@@ -137,7 +174,11 @@ describe('identity over NATS', () => {
       fullName: 'Outsider',
     });
     expect(outsider.tenantId).toBe(selfRegistered.id);
-    const outsiderLogin = await identity.rpc.request(api.login, { tenant: 'open-community', email: 'out@side.org', password });
+    const outsiderLogin = await identity.rpc.request(api.login, {
+      tenant: 'open-community',
+      email: 'out@side.org',
+      password,
+    });
     await expect(
       codeOf(identity.rpc.request(api.getUser, { userId: anna.id }, { token: outsiderLogin.accessToken })),
     ).resolves.toMatchObject({ code: 'not_found' });
@@ -149,14 +190,28 @@ describe('identity over NATS', () => {
   });
 
   it('updates profiles (own, or any for an administrator) and publishes user.updated', async () => {
-    const login = await identity.rpc.request(api.login, { tenant: 'platform', email: 'anna@platform.test', password });
+    const login = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: 'anna@platform.test',
+      password,
+    });
     const token = login.accessToken;
-    const updated = await identity.rpc.request(api.updateUser, { userId: login.user.id, designation: 'Teacher' }, { token });
+    const updated = await identity.rpc.request(
+      api.updateUser,
+      { userId: login.user.id, designation: 'Teacher' },
+      { token },
+    );
     expect(updated.designation).toBe('Teacher');
-    const unchanged = await identity.rpc.request(api.updateUser, { userId: login.user.id, designation: 'Teacher' }, { token });
+    const unchanged = await identity.rpc.request(
+      api.updateUser,
+      { userId: login.user.id, designation: 'Teacher' },
+      { token },
+    );
     expect(unchanged.updatedAt).toBe(updated.updatedAt);
     await expect(
-      codeOf(identity.rpc.request(api.updateUser, { userId: operator.user.id, fullName: 'Hacker' }, { token })),
+      codeOf(
+        identity.rpc.request(api.updateUser, { userId: operator.user.id, fullName: 'Hacker' }, { token }),
+      ),
     ).resolves.toMatchObject({ code: 'forbidden' });
     const byAdmin = await identity.rpc.request(
       api.updateUser,
@@ -164,29 +219,45 @@ describe('identity over NATS', () => {
       { token: operator.accessToken },
     );
     expect(byAdmin).toMatchObject({ fullName: 'Anna A. Adams', designation: null });
-    await expect(codeOf(identity.rpc.request(api.updateUser, { userId: login.user.id } as never, { token }))).resolves.toMatchObject({
+    await expect(
+      codeOf(identity.rpc.request(api.updateUser, { userId: login.user.id }, { token })),
+    ).resolves.toMatchObject({
       code: 'validation_failed',
     });
     const events = await eventually(
       () => publishedEvents(identity),
       (all) => all.filter((event) => event.subject.endsWith('user.updated')).length >= 2,
     );
-    const changes = events.filter((event) => event.subject.endsWith('user.updated')).map((event) => event.payload['changedFields']);
+    const changes = events
+      .filter((event) => event.subject.endsWith('user.updated'))
+      .map((event) => event.payload['changedFields']);
     expect(changes).toEqual(expect.arrayContaining([['designation'], ['fullName', 'designation']]));
   });
 
   it('suspends a user: their sessions are revoked, login and refresh refused, then reactivates', async () => {
-    const login = await identity.rpc.request(api.login, { tenant: 'platform', email: 'anton@platform.test', password });
+    const login = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: 'anton@platform.test',
+      password,
+    });
     const token = operator.accessToken;
     await expect(
       codeOf(identity.rpc.request(api.suspendUser, { userId: operator.user.id }, { token })),
     ).resolves.toMatchObject({ code: 'conflict' });
     await expect(
-      codeOf(identity.rpc.request(api.suspendUser, { userId: operator.user.id }, { token: login.accessToken })),
+      codeOf(
+        identity.rpc.request(api.suspendUser, { userId: operator.user.id }, { token: login.accessToken }),
+      ),
     ).resolves.toMatchObject({ code: 'forbidden' });
-    const suspended = await identity.rpc.request(api.suspendUser, { userId: login.user.id, reason: 'abuse' }, { token });
+    const suspended = await identity.rpc.request(
+      api.suspendUser,
+      { userId: login.user.id, reason: 'abuse' },
+      { token },
+    );
     expect(suspended.status).toBe('suspended');
-    await expect(identity.rpc.request(api.suspendUser, { userId: login.user.id }, { token })).resolves.toMatchObject({
+    await expect(
+      identity.rpc.request(api.suspendUser, { userId: login.user.id }, { token }),
+    ).resolves.toMatchObject({
       status: 'suspended',
     });
     await expect(
@@ -200,42 +271,79 @@ describe('identity over NATS', () => {
       () => publishedEvents(identity),
       (all) => all.some((event) => event.subject.endsWith('user.suspended')),
     );
-    expect(events.find((event) => event.subject.endsWith('user.suspended'))?.payload).toMatchObject({ reason: 'abuse' });
+    expect(events.find((event) => event.subject.endsWith('user.suspended'))?.payload).toMatchObject({
+      reason: 'abuse',
+    });
     expect(
-      events.some((event) => event.subject.endsWith('session.revoked') && event.payload['sessionId'] === login.sessionId),
+      events.some(
+        (event) =>
+          event.subject.endsWith('session.revoked') && event.payload['sessionId'] === login.sessionId,
+      ),
     ).toBe(true);
 
     const reactivated = await identity.rpc.request(api.reactivateUser, { userId: login.user.id }, { token });
     expect(reactivated.status).toBe('active');
-    await expect(identity.rpc.request(api.reactivateUser, { userId: login.user.id }, { token })).resolves.toMatchObject({
+    await expect(
+      identity.rpc.request(api.reactivateUser, { userId: login.user.id }, { token }),
+    ).resolves.toMatchObject({
       status: 'active',
     });
-    await expect(identity.rpc.request(api.login, { tenant: 'platform', email: 'anton@platform.test', password })).resolves.toMatchObject({
+    await expect(
+      identity.rpc.request(api.login, { tenant: 'platform', email: 'anton@platform.test', password }),
+    ).resolves.toMatchObject({
       user: { id: login.user.id },
     });
     await expect(
-      codeOf(identity.rpc.request(api.suspendUser, { userId: '0193a5e0-0000-7000-8000-000000000000' }, { token })),
+      codeOf(
+        identity.rpc.request(api.suspendUser, { userId: '0193a5e0-0000-7000-8000-000000000000' }, { token }),
+      ),
     ).resolves.toMatchObject({ code: 'not_found' });
   });
 
   it("lists and revokes sessions: one's own, or any for an administrator", async () => {
-    const a = await identity.rpc.request(api.login, { tenant: 'platform', email: 'boris@platform.test', password });
-    const b = await identity.rpc.request(api.login, { tenant: 'platform', email: 'boris@platform.test', password });
+    const a = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: 'boris@platform.test',
+      password,
+    });
+    const b = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: 'boris@platform.test',
+      password,
+    });
     const listed = await identity.rpc.request(api.listSessions, {}, { token: a.accessToken });
-    expect(listed.items.map((session) => session.id)).toEqual(expect.arrayContaining([a.sessionId, b.sessionId]));
+    expect(listed.items.map((session) => session.id)).toEqual(
+      expect.arrayContaining([a.sessionId, b.sessionId]),
+    );
     await identity.rpc.request(api.revokeSession, { sessionId: b.sessionId }, { token: a.accessToken });
-    const again = await identity.rpc.request(api.revokeSession, { sessionId: b.sessionId }, { token: a.accessToken });
+    const again = await identity.rpc.request(
+      api.revokeSession,
+      { sessionId: b.sessionId },
+      { token: a.accessToken },
+    );
     expect(again.sessionId).toBe(b.sessionId);
     const live = await identity.rpc.request(api.listSessions, {}, { token: a.accessToken });
     expect(live.items.map((session) => session.id)).not.toContain(b.sessionId);
-    const all = await identity.rpc.request(api.listSessions, { includeRevoked: true }, { token: a.accessToken });
+    const all = await identity.rpc.request(
+      api.listSessions,
+      { includeRevoked: true },
+      { token: a.accessToken },
+    );
     expect(all.items.find((session) => session.id === b.sessionId)?.revocationReason).toBe('revoked');
 
     await expect(
-      codeOf(identity.rpc.request(api.revokeSession, { sessionId: operator.sessionId }, { token: a.accessToken })),
+      codeOf(
+        identity.rpc.request(api.revokeSession, { sessionId: operator.sessionId }, { token: a.accessToken }),
+      ),
     ).resolves.toMatchObject({ code: 'not_found' });
-    await identity.rpc.request(api.revokeSession, { sessionId: a.sessionId }, { token: operator.accessToken });
-    await expect(codeOf(identity.rpc.request(api.refresh, { refreshToken: a.refreshToken }))).resolves.toMatchObject({
+    await identity.rpc.request(
+      api.revokeSession,
+      { sessionId: a.sessionId },
+      { token: operator.accessToken },
+    );
+    await expect(
+      codeOf(identity.rpc.request(api.refresh, { refreshToken: a.refreshToken })),
+    ).resolves.toMatchObject({
       code: 'unauthenticated',
     });
     const logout = await identity.rpc.request(api.logout, {}, { token: schoolAdmin.accessToken });
@@ -261,7 +369,9 @@ describe('identity over NATS', () => {
     await expect(attempt(known, password)).resolves.toMatchObject({ code: 'rate_limited' });
     await expect(attempt(unknown, password)).resolves.toMatchObject({ code: 'rate_limited' });
     identity.advance(3_000);
-    await expect(identity.rpc.request(api.login, { tenant: 'platform', email: known, password })).resolves.toMatchObject({
+    await expect(
+      identity.rpc.request(api.login, { tenant: 'platform', email: known, password }),
+    ).resolves.toMatchObject({
       user: { email: known },
     });
     await expect(attempt(known, 'wrong password')).resolves.toMatchObject({ code: 'unauthenticated' });
@@ -273,17 +383,22 @@ describe('identity over NATS', () => {
 
   it('refuses malformed requests with validation errors naming the fields', async () => {
     await expect(
-      codeOf(identity.rpc.request(api.login, { tenant: 'Bad Slug!', email: 'nope', password: '' } as never)),
+      codeOf(identity.rpc.request(api.login, { tenant: 'Bad Slug!', email: 'nope', password: '' })),
     ).resolves.toMatchObject({ code: 'validation_failed' });
     // Bypassing the client's own check: the service validates too.
     const reply = await identity.nats.request(
       identity.namespace.subject(api.login.subject),
       JSON.stringify({ tenant: 'platform', email: 'x'.repeat(300), password: 1 }),
     );
-    const body = reply.json<{ ok: boolean; error: { code: string; details: { issues: Array<{ path: string }> } } }>();
+    const body = reply.json<{
+      ok: boolean;
+      error: { code: string; details: { issues: Array<{ path: string }> } };
+    }>();
     expect(body.ok).toBe(false);
     expect(body.error.code).toBe('validation_failed');
-    expect(body.error.details.issues.map((issue) => issue.path)).toEqual(expect.arrayContaining(['email', 'password']));
+    expect(body.error.details.issues.map((issue) => issue.path)).toEqual(
+      expect.arrayContaining(['email', 'password']),
+    );
     const garbage = await identity.nats.request(identity.namespace.subject(api.login.subject), 'not json');
     expect(garbage.json<{ error: { code: string } }>().error.code).toBe('validation_failed');
   });
@@ -293,7 +408,9 @@ describe('identity over NATS', () => {
       () => publishedEvents(identity),
       (all) => all.filter((event) => event.subject.endsWith('user.created')).length >= 8,
     );
-    expect(events.some((event) => event.subject === `identity.v1.events.${tenantId}.tenant.created`)).toBe(true);
+    expect(events.some((event) => event.subject === `identity.v1.events.${tenantId}.tenant.created`)).toBe(
+      true,
+    );
     const ids = events.map((event) => event.msgId);
     expect(new Set(ids).size).toBe(ids.length);
   });

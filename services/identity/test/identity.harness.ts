@@ -1,11 +1,27 @@
 import type { INestApplication } from '@nestjs/common';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { eventStreamName, type Principal, type TokenPair } from '@parley/contracts';
+import { z } from 'zod';
+import {
+  errorEnvelopeSchema,
+  eventStreamName,
+  tokenPairSchema,
+  userSchema,
+  type ErrorEnvelope,
+  type Principal,
+  type TokenPair,
+  type User,
+} from '@parley/contracts';
 import { loadConfig } from '@parley/config';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
-import { createTestDatabase, natsUrl, uniqueNamespace, urlForLogin, type TestDatabase } from '@parley/testing';
+import {
+  createTestDatabase,
+  natsUrl,
+  uniqueNamespace,
+  urlForLogin,
+  type TestDatabase,
+} from '@parley/testing';
 import { PasswordHasher } from '../src/crypto/password-hasher.js';
 import { identityConfig } from '../src/identity.config.js';
 import { startIdentity } from '../src/identity.app.js';
@@ -74,7 +90,7 @@ export async function startIdentityUnderTest(env: Record<string, string> = {}): 
 
 export interface PublishedEvent {
   subject: string;
-  payload: Record<string, any>;
+  payload: Record<string, unknown>;
   msgId: string | undefined;
 }
 
@@ -94,7 +110,7 @@ export async function publishedEvents(identity: IdentityUnderTest): Promise<Publ
     if (message) {
       events.push({
         subject: identity.namespace.strip(message.subject),
-        payload: message.json<Record<string, any>>(),
+        payload: message.json<Record<string, unknown>>(),
         msgId: message.header.get('Nats-Msg-Id'),
       });
     }
@@ -103,7 +119,11 @@ export async function publishedEvents(identity: IdentityUnderTest): Promise<Publ
 }
 
 /** Waits until `predicate` holds for the published events (the outbox relays asynchronously). */
-export async function eventually<T>(probe: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -115,15 +135,37 @@ export async function eventually<T>(probe: () => Promise<T>, predicate: (value: 
 }
 
 export function principalOf(pair: TokenPair): Principal {
-  return { userId: pair.user.id, tenantId: pair.user.tenantId, sessionId: pair.sessionId, kind: pair.user.kind };
+  return {
+    userId: pair.user.id,
+    tenantId: pair.user.tenantId,
+    sessionId: pair.sessionId,
+    kind: pair.user.kind,
+  };
 }
 
-export async function postJson(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
+export interface HttpReply {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+export async function postJson(url: string, body: unknown, token?: string): Promise<HttpReply> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+    headers: response.headers,
+  };
 }
+
+const errorReply = z.object({ error: errorEnvelopeSchema });
+
+/** The body as a token pair, failing the test when it is not one. */
+export const asTokenPair = (reply: HttpReply): TokenPair => tokenPairSchema.parse(reply.body);
+export const asUser = (reply: HttpReply): User => userSchema.parse(reply.body);
+export const asError = (reply: HttpReply): ErrorEnvelope => errorReply.parse(reply.body).error;

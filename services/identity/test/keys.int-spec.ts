@@ -1,7 +1,12 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { identityRequests as api } from '@parley/contracts';
 import { SigningKeysService } from '../src/keys/signing-keys.service.js';
-import { operatorEmail, operatorPassword, startIdentityUnderTest, type IdentityUnderTest } from './identity.harness.js';
+import {
+  operatorEmail,
+  operatorPassword,
+  startIdentityUnderTest,
+  type IdentityUnderTest,
+} from './identity.harness.js';
 
 const minute = 60_000;
 
@@ -21,7 +26,8 @@ describe('signing key rotation', () => {
   });
   afterAll(() => identity.stop());
 
-  const login = () => identity.rpc.request(api.login, { tenant: 'platform', email: operatorEmail, password: operatorPassword });
+  const login = () =>
+    identity.rpc.request(api.login, { tenant: 'platform', email: operatorEmail, password: operatorPassword });
   const kidOf = (token: string) => decodeProtectedHeader(token).kid;
   const published = async () => (await keys.jwks()).keys.map((key) => key.kid);
 
@@ -54,10 +60,18 @@ describe('signing key rotation', () => {
     // …and every published key verifies what it signed, while it is valid.
     const jwks = createLocalJWKSet(await keys.jwks());
     await expect(
-      jwtVerify(afterSwitch.accessToken, jwks, { issuer: 'parley-identity', audience: 'parley', currentDate: new Date(Date.now() + 61 * minute) }),
+      jwtVerify(afterSwitch.accessToken, jwks, {
+        issuer: 'parley-identity',
+        audience: 'parley',
+        currentDate: new Date(Date.now() + 61 * minute),
+      }),
     ).resolves.toBeDefined();
     await expect(
-      jwtVerify(beforeSwitch.accessToken, jwks, { issuer: 'parley-identity', audience: 'parley', currentDate: new Date(Date.now() + 55 * minute) }),
+      jwtVerify(beforeSwitch.accessToken, jwks, {
+        issuer: 'parley-identity',
+        audience: 'parley',
+        currentDate: new Date(Date.now() + 55 * minute),
+      }),
     ).resolves.toBeDefined();
 
     identity.advance(5 * minute); // 66 minutes: every token of the first key has expired

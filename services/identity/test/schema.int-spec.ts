@@ -33,8 +33,12 @@ describe('identity schema', () => {
     try {
       expect(await checkLoginConfinement(login, 'identity')).toEqual([]);
       await expect(login.query('SELECT value FROM neighbour.secrets')).rejects.toThrow(/permission denied/);
-      await expect(login.query('CREATE TABLE identity.intruder (id integer)')).rejects.toThrow(/permission denied/);
-      await expect(login.query('SELECT count(*) FROM identity.users')).resolves.toMatchObject({ rowCount: 1 });
+      await expect(login.query('CREATE TABLE identity.intruder (id integer)')).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(login.query('SELECT count(*) FROM identity.users')).resolves.toMatchObject({
+        rowCount: 1,
+      });
     } finally {
       await login.end();
     }

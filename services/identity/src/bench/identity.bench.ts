@@ -72,7 +72,11 @@ async function main(): Promise<void> {
         machine: `${process.platform} ${process.arch}, node ${process.version}`,
         measuredAt: new Date().toISOString(),
         login: await benchLogin(rpc),
-        verification: await benchVerification(app.get(SigningKeysService), config.IDENTITY_ISSUER, config.IDENTITY_AUDIENCE),
+        verification: await benchVerification(
+          app.get(SigningKeysService),
+          config.IDENTITY_ISSUER,
+          config.IDENTITY_AUDIENCE,
+        ),
       };
       process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       const file = resolve(root, 'docs/generated/performance-identity.json');
@@ -96,7 +100,11 @@ async function benchLogin(rpc: NatsRpcClient) {
   const worker = async (): Promise<void> => {
     while (Date.now() < deadline) {
       const started = performance.now();
-      await rpc.request(api.login, { tenant: 'platform', email: 'operator@parley.local', password: 'bench-operator-password' });
+      await rpc.request(api.login, {
+        tenant: 'platform',
+        email: 'operator@parley.local',
+        password: 'bench-operator-password',
+      });
       latencies.push(performance.now() - started);
     }
   };
@@ -133,7 +141,7 @@ async function benchVerification(keys: SigningKeysService, issuer: string, audie
   }
   const jwks = await keys.jwks();
   const cold = new TokenVerifier({ issuer, audience, jwks: () => Promise.resolve(jwks), cacheSize: 0 });
-  await cold.verify(tokens[0]!);
+  await cold.verify(tokens[0]);
   let started = performance.now();
   for (const token of tokens) {
     await cold.verify(token);
@@ -148,10 +156,16 @@ async function benchVerification(keys: SigningKeysService, issuer: string, audie
   const rounds = 200_000;
   started = performance.now();
   for (let i = 0; i < rounds; i += 1) {
-    await warm.verify(working[i % working.length]!);
+    await warm.verify(working[i % working.length]);
   }
   const warmPerSecond = Math.round(rounds / ((performance.now() - started) / 1000));
-  return { algorithm: process.env['IDENTITY_SIGNING_ALGORITHM'] ?? 'RS256', coldPerSecond, warmPerSecond, distinctTokens: distinct, warmWorkingSet: working.length };
+  return {
+    algorithm: process.env['IDENTITY_SIGNING_ALGORITHM'] ?? 'RS256',
+    coldPerSecond,
+    warmPerSecond,
+    distinctTokens: distinct,
+    warmWorkingSet: working.length,
+  };
 }
 
 await main();

@@ -28,7 +28,10 @@ export class IdentityController {
   @Post('v1/sessions')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  login(@Body(new ContractPipe(api.login.request)) body: ParsedRequestOf<typeof api.login>, @Req() request: Request) {
+  login(
+    @Body(new ContractPipe(api.login.request)) body: ParsedRequestOf<typeof api.login>,
+    @Req() request: Request,
+  ) {
     return this.sessions.login({ ...body, userAgent: body.userAgent ?? userAgentOf(request) });
   }
 

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose';
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type JWK,
+  type JWTPayload,
+  type CryptoKey,
+} from 'jose';
 import { DataSource, LessThanOrEqual, MoreThan, type Repository } from 'typeorm';
 import { SecretBox } from '../crypto/secret-box.js';
 import { CLOCK, IDENTITY_OPTIONS, type Clock, type IdentityOptions } from '../identity.options.js';
@@ -115,7 +123,9 @@ export class SigningKeysService {
     const algorithm = this.options.signingAlgorithm;
     const { publicKey, privateKey } = await generateKeyPair(
       algorithm,
-      algorithm === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { modulusLength: 2048, extractable: true },
+      algorithm === 'EdDSA'
+        ? { crv: 'Ed25519', extractable: true }
+        : { modulusLength: 2048, extractable: true },
     );
     const id = crypto.randomUUID();
     const publicJwk = { ...(await exportJWK(publicKey)), kid: id, alg: algorithm, use: 'sig' };

@@ -31,7 +31,9 @@ const invalidCredentials = (): ParleyError =>
   new ParleyError('unauthenticated', 'Wrong tenant, email or password', { reason: 'invalid_credentials' });
 
 const invalidRefreshToken = (): ParleyError =>
-  new ParleyError('unauthenticated', 'The refresh token is not valid; log in again', { reason: 'invalid_refresh_token' });
+  new ParleyError('unauthenticated', 'The refresh token is not valid; log in again', {
+    reason: 'invalid_refresh_token',
+  });
 
 @Injectable()
 export class SessionsService {
@@ -114,11 +116,11 @@ export class SessionsService {
         .where('token.token_hash = :hash', { hash: hashToken(request.refreshToken) })
         .getOne();
       if (!token) {
-        return { error: invalidRefreshToken() };
+        return invalidRefreshToken();
       }
       const session = await tx.getRepository(SessionEntity).findOneByOrFail({ id: token.sessionId });
       if (session.revokedAt) {
-        return { error: invalidRefreshToken() };
+        return invalidRefreshToken();
       }
       if (token.usedAt) {
         // A refresh token is single-use: a second use means it leaked. The whole session goes.
@@ -131,18 +133,22 @@ export class SessionsService {
           tenantId: session.tenantId,
           sessionId: session.id,
         });
-        return {
-          error: new ParleyError('unauthenticated', 'This refresh token was already used; the session is revoked', {
+        return new ParleyError(
+          'unauthenticated',
+          'This refresh token was already used; the session is revoked',
+          {
             reason: 'reuse_detected',
-          }),
-        };
+          },
+        );
       }
       if (token.expiresAt <= now || session.expiresAt <= now) {
-        return { error: new ParleyError('unauthenticated', 'The session has expired; log in again', { reason: 'expired' }) };
+        return new ParleyError('unauthenticated', 'The session has expired; log in again', {
+          reason: 'expired',
+        });
       }
       const user = await this.users.findById(tx, session.tenantId, session.userId);
       if (!user || user.status !== 'active') {
-        return { error: new ParleyError('unauthenticated', 'This account is suspended', { reason: 'user_suspended' }) };
+        return new ParleyError('unauthenticated', 'This account is suspended', { reason: 'user_suspended' });
       }
       token.usedAt = now;
       await tx.getRepository(RefreshTokenEntity).save(token);
@@ -151,12 +157,13 @@ export class SessionsService {
         session.userAgent = request.userAgent;
       }
       await tx.getRepository(SessionEntity).save(session);
-      return { pair: await this.issue(tx, user, session, now) };
+      return this.issue(tx, user, session, now);
     });
-    if ('error' in outcome) {
-      throw outcome.error;
+    // Refusals are returned, not thrown, so that a reuse revocation commits before the error.
+    if (outcome instanceof ParleyError) {
+      throw outcome;
     }
-    return outcome.pair;
+    return outcome;
   }
 
   async logout(actor: Principal): Promise<{ sessionId: string; revokedAt: string }> {
@@ -179,7 +186,12 @@ export class SessionsService {
   }
 
   /** Revokes every live session of a user in the caller's transaction (e.g. on suspension). */
-  async revokeAllOfUser(manager: EntityManager, tenantId: string, userId: string, reason: RevocationReason): Promise<void> {
+  async revokeAllOfUser(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    reason: RevocationReason,
+  ): Promise<void> {
     const live = await manager.getRepository(SessionEntity).findBy({ tenantId, userId, revokedAt: IsNull() });
     const now = this.clock();
     for (const session of live) {
@@ -193,8 +205,13 @@ export class SessionsService {
     reason: RevocationReason,
   ): Promise<{ sessionId: string; revokedAt: string }> {
     return this.dataSource.transaction(async (tx) => {
-      const session = await tx.getRepository(SessionEntity).findOneBy({ id: sessionId, tenantId: actor.tenantId });
-      if (!session || (session.userId !== actor.userId && !(await this.policy.administers(actor, actor.tenantId)))) {
+      const session = await tx
+        .getRepository(SessionEntity)
+        .findOneBy({ id: sessionId, tenantId: actor.tenantId });
+      if (
+        !session ||
+        (session.userId !== actor.userId && !(await this.policy.administers(actor, actor.tenantId)))
+      ) {
         throw new ParleyError('not_found', 'No such session', { sessionId });
       }
       const revokedAt = session.revokedAt ?? (await this.revokeSession(tx, session, reason, this.clock()));
@@ -202,7 +219,12 @@ export class SessionsService {
     });
   }
 
-  private async revokeSession(tx: EntityManager, session: SessionEntity, reason: RevocationReason, now: Date): Promise<Date> {
+  private async revokeSession(
+    tx: EntityManager,
+    session: SessionEntity,
+    reason: RevocationReason,
+    now: Date,
+  ): Promise<Date> {
     session.revokedAt = now;
     session.revocationReason = reason;
     await tx.getRepository(SessionEntity).save(session);
@@ -215,7 +237,12 @@ export class SessionsService {
     return now;
   }
 
-  private async issue(tx: EntityManager, user: UserEntity, session: SessionEntity, now: Date): Promise<TokenPair> {
+  private async issue(
+    tx: EntityManager,
+    user: UserEntity,
+    session: SessionEntity,
+    now: Date,
+  ): Promise<TokenPair> {
     const refreshToken = newRefreshToken();
     await tx.getRepository(RefreshTokenEntity).insert({
       sessionId: session.id,
@@ -223,7 +250,9 @@ export class SessionsService {
       expiresAt: session.expiresAt,
       usedAt: null,
     });
-    const accessTokenExpiresAt = new Date(Math.min(now.getTime() + this.options.accessTokenTtlMs, session.expiresAt.getTime()));
+    const accessTokenExpiresAt = new Date(
+      Math.min(now.getTime() + this.options.accessTokenTtlMs, session.expiresAt.getTime()),
+    );
     const accessToken = await this.keys.sign(
       {
         [accessTokenClaims.tenantId]: user.tenantId,
@@ -244,7 +273,12 @@ export class SessionsService {
     };
   }
 
-  private loginFailed(request: LoginRequest, tenantId: string | undefined, reason: string, lockedUntil?: Date): void {
+  private loginFailed(
+    request: LoginRequest,
+    tenantId: string | undefined,
+    reason: string,
+    lockedUntil?: Date,
+  ): void {
     logSecurityEvent(this.logger, {
       type: 'login',
       outcome: 'failed',

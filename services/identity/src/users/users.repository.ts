@@ -32,7 +32,9 @@ export class UsersRepository {
         deletedAt: null,
       }),
     );
-    await manager.getRepository(CredentialEntity).insert({ userId: created.id, passwordHash: user.passwordHash });
+    await manager
+      .getRepository(CredentialEntity)
+      .insert({ userId: created.id, passwordHash: user.passwordHash });
     return created;
   }
 
@@ -53,7 +55,10 @@ export class UsersRepository {
       .getRepository(UserEntity)
       .createQueryBuilder('user')
       .setLock('pessimistic_write')
-      .where('user.tenant_id = :tenantId AND user.id = :userId AND user.deleted_at IS NULL', { tenantId, userId })
+      .where('user.tenant_id = :tenantId AND user.id = :userId AND user.deleted_at IS NULL', {
+        tenantId,
+        userId,
+      })
       .getOne();
   }
 
@@ -82,14 +87,20 @@ export class UsersRepository {
       const pattern = `${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       builder.andWhere(
         new Brackets((where) => {
-          where.where('lower(user.full_name) LIKE :pattern', { pattern }).orWhere('user.email LIKE :pattern', { pattern });
+          where
+            .where('lower(user.full_name) LIKE :pattern', { pattern })
+            .orWhere('user.email LIKE :pattern', { pattern });
         }),
       );
     }
     if (after) {
       builder.andWhere('(lower(user.full_name), user.id) > (:name, :id)', after);
     }
-    return builder.orderBy('lower(user.full_name)', 'ASC').addOrderBy('user.id', 'ASC').limit(limit).getMany();
+    return builder
+      .orderBy('lower(user.full_name)', 'ASC')
+      .addOrderBy('user.id', 'ASC')
+      .limit(limit)
+      .getMany();
   }
 
   save(manager: EntityManager, user: UserEntity): Promise<UserEntity> {

@@ -46,7 +46,9 @@ export class UsersService {
       throw new ParleyError('not_found', 'No such tenant', { tenant: request.tenant });
     }
     if (!tenant.allowsSelfRegistration) {
-      throw new ParleyError('forbidden', 'This tenant does not allow self-registration', { tenant: request.tenant });
+      throw new ParleyError('forbidden', 'This tenant does not allow self-registration', {
+        tenant: request.tenant,
+      });
     }
     const passwordHash = await this.hasher.hash(request.password);
     return this.dataSource.transaction((manager) =>
@@ -57,11 +59,18 @@ export class UsersService {
   async create(actor: Principal, request: CreateUser): Promise<User> {
     await this.policy.requireAdministrator(actor, actor.tenantId);
     const passwordHash = await this.hasher.hash(request.password);
-    return this.dataSource.transaction((manager) => this.insert(manager, actor.tenantId, request, passwordHash));
+    return this.dataSource.transaction((manager) =>
+      this.insert(manager, actor.tenantId, request, passwordHash),
+    );
   }
 
   /** Inserts a user, its credential and the user.created event in the caller's transaction. */
-  async insert(manager: EntityManager, tenantId: string, account: NewAccount, passwordHash: string): Promise<User> {
+  async insert(
+    manager: EntityManager,
+    tenantId: string,
+    account: NewAccount,
+    passwordHash: string,
+  ): Promise<User> {
     if (await this.users.findByEmail(manager, tenantId, account.email)) {
       throw new ParleyError('conflict', 'A user with this email exists in the tenant', { field: 'email' });
     }
@@ -90,12 +99,24 @@ export class UsersService {
     return users.map(toUser);
   }
 
-  async search(actor: Principal, request: SearchUsers): Promise<{ items: User[]; nextCursor: string | null }> {
+  async search(
+    actor: Principal,
+    request: SearchUsers,
+  ): Promise<{ items: User[]; nextCursor: string | null }> {
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
-    const rows = await this.users.search(this.dataSource.manager, actor.tenantId, request.query, request.limit + 1, after);
+    const rows = await this.users.search(
+      this.dataSource.manager,
+      actor.tenantId,
+      request.query,
+      request.limit + 1,
+      after,
+    );
     const page = rows.slice(0, request.limit);
     const last = page.at(-1);
-    const nextCursor = rows.length > request.limit && last ? encodeCursor({ name: last.fullName.toLowerCase(), id: last.id }) : null;
+    const nextCursor =
+      rows.length > request.limit && last
+        ? encodeCursor({ name: last.fullName.toLowerCase(), id: last.id })
+        : null;
     return { items: page.map(toUser), nextCursor };
   }
 
@@ -118,7 +139,10 @@ export class UsersService {
         return toUser(user);
       }
       const updated = toUser(await this.users.save(manager, user));
-      await this.outbox.append(manager, identityEvents.userUpdated, actor.tenantId, { user: updated, changedFields });
+      await this.outbox.append(manager, identityEvents.userUpdated, actor.tenantId, {
+        user: updated,
+        changedFields,
+      });
       return updated;
     });
   }

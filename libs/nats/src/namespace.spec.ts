@@ -1,0 +1,45 @@
+import { ParleyError } from '@parley/contracts';
+import { Namespace } from './namespace.js';
+
+/** What `fn` throws (failing the test when it throws nothing). */
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('Expected a throw');
+}
+
+describe('Namespace', () => {
+  it('prefixes subjects and turns the prefix into a stream-safe one for JetStream names', () => {
+    const ns = new Namespace('t-w1.ab');
+    expect(ns.subject('identity.v1.user.get')).toBe('t-w1.ab.identity.v1.user.get');
+    expect(ns.stream('identity_events')).toBe('t_w1_ab_identity_events');
+    expect(ns.isRoot).toBe(false);
+  });
+
+  it('leaves everything as it is when empty (production)', () => {
+    const ns = new Namespace('');
+    expect(ns.subject('identity.v1.user.get')).toBe('identity.v1.user.get');
+    expect(ns.stream('identity_events')).toBe('identity_events');
+    expect(ns.strip('identity.v1.user.get')).toBe('identity.v1.user.get');
+    expect(ns.isRoot).toBe(true);
+    expect(new Namespace().isRoot).toBe(true);
+    expect(Namespace.root.subject('a.b')).toBe('a.b');
+  });
+
+  it('strips its own prefix and refuses a subject from elsewhere', () => {
+    const ns = new Namespace('t-abc');
+    expect(ns.strip('t-abc.identity.v1.user.get')).toBe('identity.v1.user.get');
+    expect(ns.contains('t-abc.x')).toBe(true);
+    expect(ns.contains('t-abcd.x')).toBe(false);
+    expect(ns.contains('t-abc.')).toBe(false);
+    expect(() => ns.strip('t-other.identity.v1.user.get')).toThrow(ParleyError);
+    expect(caught(() => ns.strip('t-abc.'))).toMatchObject({ code: 'internal' });
+  });
+
+  it.each(['a b', 'a.', '.a', 'a..b', 'a.*', 'a>', 'ä'])('rejects the namespace %j', (prefix) => {
+    expect(caught(() => new Namespace(prefix))).toMatchObject({ code: 'validation_failed' });
+  });
+});
