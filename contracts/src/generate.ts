@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { eventCatalog, requestCatalog } from './catalog.js';
+import { eventCatalog, permissionDeclarations, requestCatalog } from './catalog.js';
+import type { CatalogDeclaration } from './permission/catalog-declaration.js';
 import type { EventContract, RequestContract } from './contract.js';
 import { errorEnvelopeSchema } from './errors.js';
 import { headerNames } from './headers.js';
@@ -171,6 +172,30 @@ export function buildSubjectCatalog(
   return lines.join('\n');
 }
 
+/** The permission catalog in Markdown: every declared permission, by domain. */
+export function buildPermissionCatalog(
+  declarations: readonly CatalogDeclaration[] = permissionDeclarations,
+): string {
+  const lines = [
+    '# Permission catalog',
+    '',
+    'Generated from the declarations in `contracts/` by `npm run generate -w @parley/contracts`; do not edit by hand.',
+    'Each service registers the same declarations with the permission service at start-up. The words are defined in',
+    '[00010-conventions-permissions.md](../00010-conventions-permissions.md).',
+    '',
+    '| permission | declared by | may be scoped to | description |',
+    '|---|---|---|---|',
+  ];
+  for (const declaration of declarations) {
+    for (const entry of declaration.permissions) {
+      const scope = entry.resourceTypes.length === 0 ? 'tenant only' : entry.resourceTypes.join(', ');
+      lines.push(`| \`${entry.permission}\` | ${declaration.service} | ${scope} | ${entry.description} |`);
+    }
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
 export interface GeneratedFile {
   path: string;
   content: string;
@@ -181,6 +206,7 @@ export function generatedFiles(): GeneratedFile[] {
   return [
     { path: 'contracts/generated/asyncapi.json', content: `${JSON.stringify(buildAsyncApi(), null, 2)}\n` },
     { path: 'docs/generated/subjects.md', content: buildSubjectCatalog() },
+    { path: 'docs/generated/permissions.md', content: buildPermissionCatalog() },
   ];
 }
 

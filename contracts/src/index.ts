@@ -6,3 +6,4 @@ export * from './subjects.js';
 export * from './common.js';
 export * from './identity/index.js';
 export * from './catalog.js';
+export * from './permission/index.js';

@@ -58,3 +58,13 @@ describe('generated contract documents', () => {
     expect(readFileSync(`${scratch}/${generatedFiles()[1]!.path}`, 'utf8')).toContain('# Subject catalog');
   });
 });
+
+describe('permission catalog document', () => {
+  it('lists every declared permission with its scope', async () => {
+    const { buildPermissionCatalog } = await import('../src/generate.js');
+    const table = buildPermissionCatalog();
+    expect(table).toContain('| `identity:tenant:create` | identity | tenant only |');
+    expect(table).toContain('| `identity:user:suspend` | identity | user |');
+    expect(table).toContain('`permission:tenant-administrator:bootstrap`');
+  });
+});
