@@ -19,6 +19,7 @@ import { actorOf } from './actor.decorator.js';
 import { AuthGuard } from './auth.guard.js';
 import { attachPrincipal, principalOf } from './principal-store.js';
 import { TokenVerifier } from './token-verifier.js';
+import { parleyErrorOf } from '@parley/testing';
 
 const lines: Array<Record<string, unknown>> = [];
 const destination = new Writable({
@@ -80,18 +81,6 @@ function httpContext(authorization: string | string[] | undefined): ExecutionCon
   return context;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ParleyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ParleyError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected a ParleyError');
-}
-
 describe('AuthGuard on NATS (rpc) handlers', () => {
   it('verifies the Authorization header, records the principal and the request context', async () => {
     const who = identity();
@@ -119,13 +108,15 @@ describe('AuthGuard on NATS (rpc) handlers', () => {
   });
 
   it('refuses a message without headers or without a token, logging a security event', async () => {
-    const error = await refusal(guard.canActivate(rpcContext(undefined)));
+    const error = await parleyErrorOf(guard.canActivate(rpcContext(undefined)));
     expect(error.toEnvelope()).toEqual({
       code: 'unauthenticated',
       message: 'An access token is required',
       details: { reason: 'missing' },
     });
-    expect((await refusal(guard.canActivate(rpcContext({ [headerNames.tenantId]: 'x' })))).details).toEqual({
+    expect(
+      (await parleyErrorOf(guard.canActivate(rpcContext({ [headerNames.tenantId]: 'x' })))).details,
+    ).toEqual({
       reason: 'missing',
     });
     await flushed();
@@ -149,7 +140,7 @@ describe('AuthGuard on NATS (rpc) handlers', () => {
       [headerNames.authorization]: `Bearer ${token}`,
       [headerNames.tenantId]: identity().tenantId,
     });
-    const tenantError = await refusal(guard.canActivate(otherTenant));
+    const tenantError = await parleyErrorOf(guard.canActivate(otherTenant));
     expect(tenantError.code).toBe('forbidden');
     expect(tenantError.details).toEqual({ reason: 'tenant_mismatch' });
     expect(principalOf(otherTenant)).toBeUndefined();
@@ -159,7 +150,7 @@ describe('AuthGuard on NATS (rpc) handlers', () => {
       [headerNames.tenantId]: who.tenantId,
       [headerNames.actorId]: identity().userId,
     });
-    const actorError = await refusal(guard.canActivate(otherActor));
+    const actorError = await parleyErrorOf(guard.canActivate(otherActor));
     expect(actorError.code).toBe('forbidden');
     expect(actorError.message).toBe('The Parley-Actor-Id header does not match the access token');
 
@@ -173,7 +164,7 @@ describe('AuthGuard on NATS (rpc) handlers', () => {
 
   it('refuses an expired token and never logs the token', async () => {
     const token = await accessToken(key, identity(), { exp: Math.floor(Date.now() / 1000) - 600 });
-    const error = await refusal(
+    const error = await parleyErrorOf(
       guard.canActivate(rpcContext({ [headerNames.authorization]: `Bearer ${token}` })),
     );
     expect(error.details).toEqual({ reason: 'expired' });
@@ -185,7 +176,7 @@ describe('AuthGuard on NATS (rpc) handlers', () => {
   it('reads a context lacking NatsContext methods as carrying no token', async () => {
     const context = new ExecutionContextHost([{}, {}], UsersHandler, UsersHandler.prototype.create);
     context.setType('rpc');
-    expect((await refusal(guard.canActivate(context))).details).toEqual({ reason: 'missing' });
+    expect((await parleyErrorOf(guard.canActivate(context))).details).toEqual({ reason: 'missing' });
     await flushed();
     expect(lines[0]).toMatchObject({ target: 'rpc' });
   });
@@ -202,7 +193,7 @@ describe('AuthGuard on HTTP handlers', () => {
   it('takes the first of repeated headers, and logs the method and path of a refusal', async () => {
     const context = httpContext([`Bearer ${await accessToken(key, identity())}`, 'Bearer other']);
     await expect(guard.canActivate(context)).resolves.toBe(true);
-    expect((await refusal(guard.canActivate(httpContext('Token abc')))).details).toEqual({
+    expect((await parleyErrorOf(guard.canActivate(httpContext('Token abc')))).details).toEqual({
       reason: 'malformed',
     });
     await flushed();
@@ -212,7 +203,7 @@ describe('AuthGuard on HTTP handlers', () => {
   it('logs no path when the request has none', async () => {
     const context = new ExecutionContextHost([{ headers: {} }], UsersHandler, UsersHandler.prototype.create);
     context.setType('http');
-    await refusal(guard.canActivate(context));
+    await parleyErrorOf(guard.canActivate(context));
     await flushed();
     expect(lines[0]).toMatchObject({ target: '' });
   });
@@ -222,7 +213,7 @@ describe('AuthGuard on other transports', () => {
   it('refuses to guard a websocket handler', async () => {
     const context = new ExecutionContextHost([{}, {}], UsersHandler, UsersHandler.prototype.create);
     context.setType('ws');
-    const error = await refusal(guard.canActivate(context));
+    const error = await parleyErrorOf(guard.canActivate(context));
     expect(error.code).toBe('internal');
     await flushed();
     expect(lines).toEqual([]);
@@ -235,7 +226,7 @@ describe('AuthGuard on other transports', () => {
     const context = rpcContext({
       [headerNames.authorization]: `Bearer ${await accessToken(key, identity())}`,
     });
-    expect((await refusal(offline.canActivate(context))).code).toBe('unavailable');
+    expect((await parleyErrorOf(offline.canActivate(context))).code).toBe('unavailable');
     await flushed();
     expect(lines.filter((line) => line['securityEvent'] === true)).toEqual([]);
   });

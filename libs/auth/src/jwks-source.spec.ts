@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ParleyError } from '@parley/contracts';
 import { asJwks, httpJwksSource } from './jwks-source.js';
+import { parleyErrorOf } from '@parley/testing';
 
 let server: Server;
 let base: string;
@@ -24,18 +25,6 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function failure(promise: Promise<unknown>): Promise<ParleyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ParleyError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected a ParleyError');
-}
-
 describe('httpJwksSource', () => {
   it('fetches and checks the key set', async () => {
     answer = {
@@ -49,29 +38,29 @@ describe('httpJwksSource', () => {
 
   it('answers unavailable with the status for an HTTP error', async () => {
     answer = { status: 503, body: 'down' };
-    const error = await failure(httpJwksSource(new URL(`${base}/jwks`))());
+    const error = await parleyErrorOf(httpJwksSource(new URL(`${base}/jwks`))());
     expect(error.code).toBe('unavailable');
     expect(error.details).toEqual({ status: 503 });
   });
 
   it('answers unavailable for a body that is not JSON or not a key set', async () => {
     answer = { status: 200, body: '<html>' };
-    expect((await failure(httpJwksSource(base)())).message).toBe(
+    expect((await parleyErrorOf(httpJwksSource(base)())).message).toBe(
       'The key set that verifies access tokens is not valid JSON',
     );
     answer = { status: 200, body: '{"keys":{}}' };
-    expect((await failure(httpJwksSource(base)())).message).toBe(
+    expect((await parleyErrorOf(httpJwksSource(base)())).message).toBe(
       'The key set that verifies access tokens is not a JSON Web Key Set',
     );
   });
 
   it('answers unavailable when the server does not answer in time or at all', async () => {
     answer = { status: 200, body: '{"keys":[]}', delayMs: 500 };
-    const slow = await failure(httpJwksSource(base, { timeoutMs: 50 })());
+    const slow = await parleyErrorOf(httpJwksSource(base, { timeoutMs: 50 })());
     expect(slow.code).toBe('unavailable');
     expect((slow.cause as { name?: string }).name).toBe('TimeoutError');
 
-    const closed = await failure(httpJwksSource('http://127.0.0.1:1/jwks')());
+    const closed = await parleyErrorOf(httpJwksSource('http://127.0.0.1:1/jwks')());
     expect(closed.message).toBe('The key set that verifies access tokens could not be fetched');
   });
 });

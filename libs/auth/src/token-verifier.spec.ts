@@ -12,6 +12,7 @@ import {
   signingKey,
 } from '../test/token-factory.js';
 import { authFailure, TokenVerifier, type TokenVerifierOptions } from './token-verifier.js';
+import { parleyErrorOf } from '@parley/testing';
 
 let key1: SigningKey;
 let key2: SigningKey;
@@ -25,20 +26,8 @@ function verifier(jwks: FakeJwksSource, options: Partial<TokenVerifierOptions> =
   return new TokenVerifier({ issuer, audience, jwks: jwks.source, ...options });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ParleyError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ParleyError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected a ParleyError');
-}
-
 async function reasonOf(promise: Promise<unknown>): Promise<unknown> {
-  const error = await refusal(promise);
+  const error = await parleyErrorOf(promise);
   expect(error.code).toBe('unauthenticated');
   return error.details?.['reason'];
 }
@@ -115,13 +104,15 @@ describe('TokenVerifier', () => {
   it('says which claim is wrong, without the token', async () => {
     const tokens = verifier(new FakeJwksSource(keySet(key1)));
     const token = await accessToken(key1, identity(), { exp: null });
-    const error = await refusal(tokens.verify(token));
+    const error = await parleyErrorOf(tokens.verify(token));
     expect(error.message).toBe('The access token has an invalid or missing "exp" claim');
-    const early = await refusal(
+    const early = await parleyErrorOf(
       tokens.verify(await accessToken(key1, identity(), { nbf: nowSeconds() + 3600 })),
     );
     expect(early.message).toBe('The access token is not valid yet');
-    const claims = await refusal(tokens.verify(await accessToken(key1, identity(), { tenant_id: 'x' })));
+    const claims = await parleyErrorOf(
+      tokens.verify(await accessToken(key1, identity(), { tenant_id: 'x' })),
+    );
     expect(claims.message).toBe('The access token claims are invalid');
   });
 
@@ -134,7 +125,7 @@ describe('TokenVerifier', () => {
       .setAudience(audience)
       .setExpirationTime('5m')
       .sign(key1.privateKey);
-    const error = await refusal(tokens.verify(token));
+    const error = await parleyErrorOf(tokens.verify(token));
     expect(error.toEnvelope()).toEqual({
       code: 'unauthenticated',
       message: 'The access token has an invalid or missing "sid" claim',
@@ -219,7 +210,7 @@ describe('TokenVerifier', () => {
     expect(await reasonOf(tokens.verifyAuthorization(undefined))).toBe('missing');
     expect(await reasonOf(tokens.verifyAuthorization(null))).toBe('missing');
     expect(await reasonOf(tokens.verifyAuthorization(''))).toBe('missing');
-    const basic = await refusal(tokens.verifyAuthorization('Basic dXNlcjpwYXNz'));
+    const basic = await parleyErrorOf(tokens.verifyAuthorization('Basic dXNlcjpwYXNz'));
     expect(basic.details).toEqual({ reason: 'malformed' });
     expect(basic.message).toBe('The Authorization header must be "Bearer <access token>"');
     expect(await reasonOf(tokens.verifyAuthorization('Bearer'))).toBe('malformed');
@@ -320,7 +311,7 @@ describe('TokenVerifier', () => {
       const tokens = verifier(jwks);
       const token = await accessToken(key1, identity());
 
-      const error = await refusal(tokens.verify(token));
+      const error = await parleyErrorOf(tokens.verify(token));
       expect(error.code).toBe('unavailable');
       expect(error.message).not.toContain('connection refused');
 
@@ -340,7 +331,7 @@ describe('TokenVerifier', () => {
       async (value) => {
         const jwks = new FakeJwksSource(keySet(key1));
         jwks.returnRaw(value);
-        const error = await refusal(verifier(jwks).loadKeys());
+        const error = await parleyErrorOf(verifier(jwks).loadKeys());
         expect(error.code).toBe('unavailable');
       },
     );

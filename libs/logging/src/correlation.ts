@@ -6,6 +6,11 @@ import { requestContext } from './request-context.js';
 /** What a caller may send as a correlation id; anything else is replaced by a new one. */
 const acceptable = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A caller's correlation id when it is acceptable (a plain token), else a new UUID. */
+export function acceptCorrelationId(given: string | undefined): string {
+  return given !== undefined && acceptable.test(given) ? given : randomUUID();
+}
+
 const assigned = new WeakMap<IncomingMessage, string>();
 
 /**
@@ -19,7 +24,7 @@ export function correlationIdOf(req: IncomingMessage, res: ServerResponse): stri
   }
   // Node joins repeated custom headers into one string, so this is a string or undefined.
   const given = req.headers[httpCorrelationHeader];
-  const correlationId = typeof given === 'string' && acceptable.test(given) ? given : randomUUID();
+  const correlationId = acceptCorrelationId(typeof given === 'string' ? given : undefined);
   assigned.set(req, correlationId);
   if (!res.headersSent) {
     res.setHeader(httpCorrelationHeader, correlationId);

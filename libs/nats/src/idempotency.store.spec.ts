@@ -1,14 +1,5 @@
 import { keyOf } from './idempotency.store.js';
-
-/** What `fn` throws (failing the test when it throws nothing). */
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected a throw');
-}
+import { thrownBy } from '@parley/testing';
 
 describe('idempotency keys', () => {
   it('uses the consumer and message id as they are when a key can hold them', () => {
@@ -24,7 +15,7 @@ describe('idempotency keys', () => {
   });
 
   it('refuses a consumer name a key cannot hold and an empty id', () => {
-    expect(caught(() => keyOf('a.b', 'x'))).toMatchObject({ code: 'validation_failed' });
-    expect(caught(() => keyOf('mailer', ''))).toMatchObject({ code: 'validation_failed' });
+    expect(thrownBy(() => keyOf('a.b', 'x'))).toMatchObject({ code: 'validation_failed' });
+    expect(thrownBy(() => keyOf('mailer', ''))).toMatchObject({ code: 'validation_failed' });
   });
 });

@@ -2,16 +2,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { headerNames } from '@parley/contracts';
 import { requestContext } from '@parley/logging';
 import { contextFromHeaders, headersToRecord, headerValue, outgoingHeaders } from './message-headers.js';
-
-/** What `fn` throws (failing the test when it throws nothing). */
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected a throw');
-}
+import { thrownBy } from '@parley/testing';
 
 describe('contextFromHeaders', () => {
   it('reads correlation, tenant and actor, whatever their casing', () => {
@@ -52,10 +43,10 @@ describe('outgoingHeaders', () => {
   });
 
   it('refuses a header NATS cannot carry', () => {
-    expect(caught(() => outgoingHeaders({ 'X-Bad': 'line\r\nbreak' }))).toMatchObject({
+    expect(thrownBy(() => outgoingHeaders({ 'X-Bad': 'line\r\nbreak' }))).toMatchObject({
       code: 'validation_failed',
     });
-    expect(caught(() => outgoingHeaders({ 'Bad:Name': 'x' }))).toMatchObject({ code: 'validation_failed' });
+    expect(thrownBy(() => outgoingHeaders({ 'Bad:Name': 'x' }))).toMatchObject({ code: 'validation_failed' });
   });
 
   it('reads nothing from absent headers', () => {

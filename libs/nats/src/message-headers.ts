@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { headers as createHeaders, Match, type MsgHdrs } from '@nats-io/transport-node';
 import { headerNames, ParleyError } from '@parley/contracts';
-import { requestContext, type RequestContextValues } from '@parley/logging';
+import { acceptCorrelationId, requestContext, type RequestContextValues } from '@parley/logging';
 import { reasonOf } from './error-details.js';
-
-// The same rule as the HTTP edge: a caller's correlation id is kept only when it is a plain token.
-const acceptableCorrelationId = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The request context a received message carries; a new correlation id when it has none or one
@@ -13,7 +10,8 @@ const acceptableCorrelationId = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function contextFromHeaders(headers: MsgHdrs | undefined): RequestContextValues {
   const given = headerValue(headers, headerNames.correlationId);
-  const correlationId = given !== undefined && acceptableCorrelationId.test(given) ? given : randomUUID();
+  // The same rule as the HTTP edge: a caller's correlation id is kept only when it is a plain token.
+  const correlationId = acceptCorrelationId(given);
   const tenantId = headerValue(headers, headerNames.tenantId);
   const actorId = headerValue(headers, headerNames.actorId);
   return {

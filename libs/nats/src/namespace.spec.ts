@@ -1,15 +1,6 @@
 import { ParleyError } from '@parley/contracts';
 import { Namespace } from './namespace.js';
-
-/** What `fn` throws (failing the test when it throws nothing). */
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected a throw');
-}
+import { thrownBy } from '@parley/testing';
 
 describe('Namespace', () => {
   it('prefixes subjects and turns the prefix into a stream-safe one for JetStream names', () => {
@@ -36,10 +27,10 @@ describe('Namespace', () => {
     expect(ns.contains('t-abcd.x')).toBe(false);
     expect(ns.contains('t-abc.')).toBe(false);
     expect(() => ns.strip('t-other.identity.v1.user.get')).toThrow(ParleyError);
-    expect(caught(() => ns.strip('t-abc.'))).toMatchObject({ code: 'internal' });
+    expect(thrownBy(() => ns.strip('t-abc.'))).toMatchObject({ code: 'internal' });
   });
 
   it.each(['a b', 'a.', '.a', 'a..b', 'a.*', 'a>', 'ä'])('rejects the namespace %j', (prefix) => {
-    expect(caught(() => new Namespace(prefix))).toMatchObject({ code: 'validation_failed' });
+    expect(thrownBy(() => new Namespace(prefix))).toMatchObject({ code: 'validation_failed' });
   });
 });

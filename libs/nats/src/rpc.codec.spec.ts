@@ -8,16 +8,7 @@ import {
   ParleyRequestDeserializer,
   toErrorEnvelope,
 } from './rpc.codec.js';
-
-/** What `fn` throws (failing the test when it throws nothing). */
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected a throw');
-}
+import { thrownBy } from '@parley/testing';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -43,7 +34,7 @@ describe('ParleyRequestDeserializer', () => {
   });
 
   it('refuses malformed JSON and invalid UTF-8 as validation_failed', () => {
-    expect(caught(() => deserializer.deserialize(message('{', 'r'), { channel: 'p' }))).toMatchObject({
+    expect(thrownBy(() => deserializer.deserialize(message('{', 'r'), { channel: 'p' }))).toMatchObject({
       code: 'validation_failed',
     });
     expect(() => decodeJsonBody(new Uint8Array([0x22, 0xff, 0x22]))).toThrow(ParleyError);

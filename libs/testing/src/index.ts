@@ -1,2 +1,3 @@
 export * from './infrastructure.js';
 export * from './isolation.js';
+export * from './errors.js';
