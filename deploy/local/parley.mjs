@@ -266,7 +266,15 @@ async function ensureDependencies(dryRun, skip) {
   }
   say(`dependencies: ${plan.reason}; running npm ${plan.args.join(' ')}`);
   if (dryRun) return;
-  const code = await run(isWindows ? 'npm.cmd' : 'npm', plan.args);
+  const npm = isWindows ? 'npm.cmd' : 'npm';
+  let code = await run(npm, plan.args);
+  if (code !== 0 && plan.args[0] === 'ci') {
+    // npm ci refuses a lock file that lacks other platforms' optional packages (e.g. SWC's native
+    // builds), which npm itself leaves out when lock files omit resolved URLs. npm install keeps
+    // the locked versions and fills in this platform's packages.
+    say('dependencies: npm ci refused the lock file; running npm install --no-audit --no-fund');
+    code = await run(npm, ['install', '--no-audit', '--no-fund']);
+  }
   if (code !== 0) throw new LaunchError(`npm ${plan.args[0]} failed (exit ${code})`);
 }
 
