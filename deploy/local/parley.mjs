@@ -231,7 +231,10 @@ function dependencyPlan() {
   const modules = join(root, 'node_modules');
   const lockFile = join(root, 'package-lock.json');
   const install = { action: 'install', args: ['install', '--no-audit', '--no-fund'] };
-  const ci = { action: 'install', args: ['ci', '--no-audit', '--no-fund'] };
+  // npm install, not npm ci: with this registry set-up npm writes lock files without other
+  // platforms' optional packages (SWC's native builds), which npm ci then refuses. npm install
+  // installs the locked versions all the same.
+  const ci = install;
   if (!existsSync(lockFile)) {
     return existsSync(modules)
       ? { action: 'none', reason: 'node_modules present (no package-lock.json)' }
@@ -267,14 +270,7 @@ async function ensureDependencies(dryRun, skip) {
   say(`dependencies: ${plan.reason}; running npm ${plan.args.join(' ')}`);
   if (dryRun) return;
   const npm = isWindows ? 'npm.cmd' : 'npm';
-  let code = await run(npm, plan.args);
-  if (code !== 0 && plan.args[0] === 'ci') {
-    // npm ci refuses a lock file that lacks other platforms' optional packages (e.g. SWC's native
-    // builds), which npm itself leaves out when lock files omit resolved URLs. npm install keeps
-    // the locked versions and fills in this platform's packages.
-    say('dependencies: npm ci refused the lock file; running npm install --no-audit --no-fund');
-    code = await run(npm, ['install', '--no-audit', '--no-fund']);
-  }
+  const code = await run(npm, plan.args);
   if (code !== 0) throw new LaunchError(`npm ${plan.args[0]} failed (exit ${code})`);
 }
 
