@@ -196,6 +196,31 @@ export function buildPermissionCatalog(
   return lines.join('\n');
 }
 
+/** One JSON Schema document per message: requests, replies' data and event payloads, by subject. */
+export function buildJsonSchemas(
+  requests: readonly RequestContract[] = requestCatalog,
+  events: readonly EventContract[] = eventCatalog,
+): JsonSchema {
+  const definitions: Record<string, JsonSchema> = {};
+  for (const contract of requests) {
+    definitions[`${contract.subject}.request`] = jsonSchema(contract.request, 'input');
+    definitions[`${contract.subject}.response`] = jsonSchema(contract.response, 'output');
+  }
+  for (const contract of events) {
+    definitions[eventFilter(contract.service, contract.type, '{tenantId}')] = jsonSchema(
+      contract.payload,
+      'output',
+    );
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'Parley message schemas',
+    description:
+      'Request, response and event payload schemas keyed by subject; replies wrap responses in the envelope.',
+    $defs: { ErrorEnvelope: jsonSchema(errorEnvelopeSchema, 'output'), ...definitions },
+  };
+}
+
 export interface GeneratedFile {
   path: string;
   content: string;
@@ -205,6 +230,7 @@ export interface GeneratedFile {
 export function generatedFiles(): GeneratedFile[] {
   return [
     { path: 'contracts/generated/asyncapi.json', content: `${JSON.stringify(buildAsyncApi(), null, 2)}\n` },
+    { path: 'contracts/generated/schemas.json', content: `${JSON.stringify(buildJsonSchemas(), null, 2)}\n` },
     { path: 'docs/generated/subjects.md', content: buildSubjectCatalog() },
     { path: 'docs/generated/permissions.md', content: buildPermissionCatalog() },
   ];

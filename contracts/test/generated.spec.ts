@@ -55,7 +55,12 @@ describe('generated contract documents', () => {
     mkdirSync(dirname(`${scratch}/${first.path}`), { recursive: true });
     writeFileSync(`${scratch}/${first.path}`, 'stale');
     expect(findDrift(scratch)).toEqual([first.path]);
-    expect(readFileSync(`${scratch}/${generatedFiles()[1]!.path}`, 'utf8')).toContain('# Subject catalog');
+    expect(
+      readFileSync(
+        `${scratch}/${generatedFiles().find((file) => file.path.endsWith('subjects.md'))!.path}`,
+        'utf8',
+      ),
+    ).toContain('# Subject catalog');
   });
 });
 
@@ -66,5 +71,20 @@ describe('permission catalog document', () => {
     expect(table).toContain('| `identity:tenant:create` | identity | tenant only |');
     expect(table).toContain('| `identity:user:suspend` | identity | user |');
     expect(table).toContain('`permission:tenant-administrator:bootstrap`');
+  });
+});
+
+describe('JSON Schema document', () => {
+  it('holds a schema for every request, response and event', async () => {
+    const { buildJsonSchemas } = await import('../src/generate.js');
+    const defs = (buildJsonSchemas() as { $defs: Record<string, { type?: string }> }).$defs;
+    for (const contract of requestCatalog) {
+      expect(defs[`${contract.subject}.request`]).toBeDefined();
+      expect(defs[`${contract.subject}.response`]).toBeDefined();
+    }
+    for (const contract of eventCatalog) {
+      expect(defs[`${contract.service}.v1.events.{tenantId}.${contract.type}`]?.type).toBe('object');
+    }
+    expect(defs['ErrorEnvelope']).toBeDefined();
   });
 });
