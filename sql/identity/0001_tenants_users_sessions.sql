@@ -53,15 +53,15 @@ CREATE TABLE identity.users (
   deleted_at timestamptz NULL,
   CONSTRAINT pk_users PRIMARY KEY (id),
   CONSTRAINT fk_users_tenant FOREIGN KEY (tenant_id) REFERENCES identity.tenants (id),
-  CONSTRAINT uq_users_tenant_id_email UNIQUE (tenant_id, email),
   CONSTRAINT ck_users_email_length CHECK (char_length(email) BETWEEN 3 AND 254),
   CONSTRAINT ck_users_email_lowercase CHECK (email = lower(email)),
   CONSTRAINT ck_users_full_name_length CHECK (char_length(full_name) BETWEEN 1 AND 200),
   CONSTRAINT ck_users_designation_length CHECK (char_length(designation) BETWEEN 1 AND 120)
 );
+CREATE UNIQUE INDEX uq_users_tenant_id_email_live ON identity.users (tenant_id, email) WHERE deleted_at IS NULL;
 CREATE INDEX idx_users_tenant_id_full_name ON identity.users (tenant_id, lower(full_name), id) WHERE deleted_at IS NULL;
 COMMENT ON TABLE identity.users IS 'People, bots and service accounts of a tenant.';
-COMMENT ON COLUMN identity.users.email IS 'Lowercased; unique within the tenant.';
+COMMENT ON COLUMN identity.users.email IS 'Lowercased; unique among the live users of the tenant.';
 COMMENT ON COLUMN identity.users.kind IS 'Person, bot or service account.';
 COMMENT ON COLUMN identity.users.full_name IS 'Name shown to other users.';
 COMMENT ON COLUMN identity.users.status IS 'Only active users may log in.';

@@ -123,6 +123,15 @@ export const identityRequests = {
     request: z.object({ userId: idSchema, reason: z.string().trim().max(500).optional() }),
     response: userSchema,
   }),
+  deleteUser: defineRequest({
+    service,
+    entity: 'user',
+    verb: 'delete',
+    summary: 'Delete a user: their sessions are revoked and their email is free again; the record is kept',
+    authentication: 'actor',
+    request: z.object({ userId: idSchema }),
+    response: userSchema,
+  }),
   reactivateUser: defineRequest({
     service,
     entity: 'user',

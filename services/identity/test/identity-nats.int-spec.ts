@@ -381,6 +381,47 @@ describe('identity over NATS', () => {
     ).resolves.toMatchObject({ code: 'unauthenticated', details: { reason: 'invalid_credentials' } });
   });
 
+  it('deletes a user: sessions end, lookups miss, the email can be registered again', async () => {
+    const token = operator.accessToken;
+    const doomed = await identity.rpc.request(
+      api.createUser,
+      { email: 'leaver@platform.test', password, fullName: 'Leaver' },
+      { token },
+    );
+    const login = await identity.rpc.request(api.login, {
+      tenant: 'platform',
+      email: doomed.email,
+      password,
+    });
+    await expect(
+      codeOf(identity.rpc.request(api.deleteUser, { userId: doomed.id }, { token: login.accessToken })),
+    ).resolves.toMatchObject({ code: 'forbidden' });
+    await expect(
+      codeOf(identity.rpc.request(api.deleteUser, { userId: operator.user.id }, { token })),
+    ).resolves.toMatchObject({ code: 'conflict' });
+    const deleted = await identity.rpc.request(api.deleteUser, { userId: doomed.id }, { token });
+    expect(deleted.status).toBe('deleted');
+    await expect(
+      codeOf(identity.rpc.request(api.getUser, { userId: doomed.id }, { token })),
+    ).resolves.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(
+      codeOf(identity.rpc.request(api.refresh, { refreshToken: login.refreshToken })),
+    ).resolves.toMatchObject({
+      code: 'unauthenticated',
+    });
+    await expect(
+      codeOf(identity.rpc.request(api.login, { tenant: 'platform', email: doomed.email, password })),
+    ).resolves.toMatchObject({ code: 'unauthenticated', details: { reason: 'invalid_credentials' } });
+    const again = await identity.rpc.request(
+      api.createUser,
+      { email: 'leaver@platform.test', password, fullName: 'Returner' },
+      { token },
+    );
+    expect(again.id).not.toBe(doomed.id);
+  });
+
   it('refuses malformed requests with validation errors naming the fields', async () => {
     await expect(
       codeOf(identity.rpc.request(api.login, { tenant: 'Bad Slug!', email: 'nope', password: '' })),

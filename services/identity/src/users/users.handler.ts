@@ -44,6 +44,11 @@ export class UsersHandler {
     return this.users.suspend(actor, request.userId, request.reason);
   }
 
+  @RequestHandler(api.deleteUser)
+  delete(@Actor() actor: Principal, @Payload() request: ParsedRequestOf<typeof api.deleteUser>) {
+    return this.users.delete(actor, request.userId);
+  }
+
   @RequestHandler(api.reactivateUser)
   reactivate(@Actor() actor: Principal, @Payload() request: ParsedRequestOf<typeof api.reactivateUser>) {
     return this.users.reactivate(actor, request.userId);

@@ -172,6 +172,26 @@ export class UsersService {
     });
   }
 
+  /** Soft delete: the row stays (and its history), the email becomes free, sessions end. */
+  async delete(actor: Principal, userId: string): Promise<User> {
+    await this.policy.requireAdministrator(actor, actor.tenantId);
+    if (userId === actor.userId) {
+      throw new ParleyError('conflict', 'An administrator cannot delete their own account');
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.lock(manager, actor.tenantId, userId);
+      user.status = 'deleted';
+      user.deletedAt = new Date();
+      const deleted = toUser(await this.users.save(manager, user));
+      await this.outbox.append(manager, identityEvents.userUpdated, actor.tenantId, {
+        user: deleted,
+        changedFields: ['status'],
+      });
+      await this.sessions.revokeAllOfUser(manager, actor.tenantId, userId, 'revoked');
+      return deleted;
+    });
+  }
+
   async reactivate(actor: Principal, userId: string): Promise<User> {
     await this.policy.requireAdministrator(actor, actor.tenantId);
     return this.dataSource.transaction(async (manager) => {
