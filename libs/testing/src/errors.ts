@@ -22,3 +22,19 @@ export async function parleyErrorOf(promise: Promise<unknown>): Promise<ParleyEr
   }
   throw new Error('Expected a ParleyError');
 }
+
+/** Polls `probe` until `predicate` holds or `timeoutMs` passes; returns the last value either way. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (predicate(value) || Date.now() > deadline) {
+      return value;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -118,21 +118,7 @@ export async function publishedEvents(identity: IdentityUnderTest): Promise<Publ
   return events;
 }
 
-/** Waits until `predicate` holds for the published events (the outbox relays asynchronously). */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  predicate: (value: T) => boolean,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (predicate(value) || Date.now() > deadline) {
-      return value;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { eventually } from '@parley/testing';
 
 export function principalOf(pair: TokenPair): Principal {
   return {

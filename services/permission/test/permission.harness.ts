@@ -27,6 +27,7 @@ import {
   urlForLogin,
   withClient,
   type TestDatabase,
+  eventually,
 } from '@parley/testing';
 import { permissionConfig, type PermissionConfig } from '../src/permission.config.js';
 import { startPermission } from '../src/permission.app.js';
@@ -253,21 +254,7 @@ export async function handled(service: PermissionUnderTest, consumer: string, ms
   }
 }
 
-/** Repeats `probe` until `predicate` holds or the time is up; returns the last value. */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  predicate: (value: T) => boolean,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (predicate(value) || Date.now() > deadline) {
-      return value;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { eventually };
 
 export interface World {
   platformTenant: Tenant;
