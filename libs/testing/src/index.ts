@@ -1,4 +1,3 @@
 export * from './infrastructure.js';
 export * from './isolation.js';
 export * from './errors.js';
-export * from './terminology.js';
