@@ -1,120 +1,163 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { NatsContext } from '@nestjs/microservices';
-import type { MsgHdrs } from '@nats-io/transport-node';
-import { headerNames, ParleyError, type Permission, type Principal, type Resource } from '@parley/contracts';
+import { ParleyError, type Principal } from '@parley/contracts';
 import { AuthGuard, principalOf } from '@parley/auth';
 import { createLogger, logSecurityEvent } from '@parley/logging';
-import { AbilityCache } from './ability.cache.js';
-import { REQUIREMENT, type Requirement, type ResourceResolver } from './requirement.js';
+import type { CheckedResource } from './ability.js';
+import { accessTokenOf, rememberAccessToken } from './access-token.js';
+import { parseResource, PermissionChecker, refusal } from './permission.checker.js';
+import { requirementOf, type RequirementInput, type ResourceResolver } from './requirement.js';
+
+type Transport = 'http' | 'rpc' | 'ws';
 
 /**
- * Enforces the declared requirement of every handler (HTTP and NATS), locally, from the actor's
- * cached compiled permissions. Registered globally by PermissionsModule, so a handler without a
- * declaration is refused rather than open. It verifies the token itself when it runs before the
- * handler's own AuthGuard (global guards run first).
+ * Enforces the declared requirement of every handler — HTTP routes, NATS request handlers and
+ * Socket.IO gateway messages — locally, from the actor's cached compiled permissions.
+ *
+ * Applied globally, never per handler: a guard put on by a decorator cannot refuse the handlers
+ * that forgot the decorator. `PermissionsModule` registers it as APP_GUARD (HTTP routes and
+ * gateways of the application); a NATS microservice connected to the application has its own
+ * configuration and gets it through `connectGuardedMicroservice`.
+ *
+ * Global guards run before a handler's own guards, so it usually runs before the AuthGuard that
+ * `@RequestHandler` puts on: it then verifies the token itself through the same AuthGuard (the
+ * verifier remembers verified tokens, so the second check is a map lookup). Socket.IO has no
+ * AuthGuard: the gateway verifies the handshake token and calls `attachPrincipal(socket, …)` (and
+ * `attachAccessToken(socket, token)`).
+ *
+ * - `@Public()`: passes, without looking for an actor.
+ * - no declaration: refused (`forbidden`, `details.reason: 'no_requirement'`), whoever calls.
+ * - `@AuthenticatedOnly()`: passes for any verified actor.
+ * - `@RequirePermissions(...)`: the resource (if any) is resolved from the request, then every
+ *   permission (or one, for `anyOf`) must be held; a denial is logged as a security event and
+ *   refused with `forbidden` and `details.missing`.
  */
 @Injectable()
 export class PermissionGuard implements CanActivate {
   private readonly logger = createLogger(PermissionGuard.name);
 
   constructor(
-    private readonly reflector: Reflector,
     private readonly auth: AuthGuard,
-    private readonly cache: AbilityCache,
+    private readonly checker: PermissionChecker,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const requirement = this.reflector.getAllAndOverride<Requirement | undefined>(REQUIREMENT, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const transport = transportOf(context);
+    const requirement = requirementOf(context.getHandler(), context.getClass());
     if (requirement?.kind === 'public') {
       return true;
     }
-    const principal = principalOf(context) ?? (await this.authenticate(context));
     if (requirement === undefined) {
-      throw this.deny(principal, [], 'no requirement declared');
+      throw this.undeclared(context, transport);
+    }
+    const principal = await this.authenticate(context, transport);
+    const token = accessTokenOf(context);
+    if (token !== undefined) {
+      rememberAccessToken(principal, token);
     }
     if (requirement.kind === 'authenticated') {
       return true;
     }
-    const resource = requirement.resource ? resourceOf(requirement.resource, context) : undefined;
-    const permissions = await this.cache.permissionsOf(principal, tokenOf(context) ?? '');
-    const missing = requirement.permissions.filter(
-      (permission) => !permissions.allows(principal, permission, resource),
-    );
-    const allowed =
-      requirement.match === 'all' ? missing.length === 0 : missing.length < requirement.permissions.length;
-    if (!allowed) {
-      throw this.deny(principal, missing, 'no assignment holds', resource);
+    const resource =
+      requirement.resource === undefined
+        ? undefined
+        : resolveResource(requirement.resource, context, transport);
+    const evaluation = await this.checker.evaluateDeclared(principal, requirement, resource, {
+      ...(token === undefined ? {} : { token }),
+    });
+    if (!evaluation.allowed) {
+      throw refusal(this.logger, principal, requirement, evaluation, resource, {
+        transport,
+        handler: handlerName(context),
+      });
     }
     return true;
   }
 
-  private async authenticate(context: ExecutionContext): Promise<Principal> {
-    await this.auth.canActivate(context);
-    const principal = principalOf(context);
-    /* c8 ignore next 3 -- AuthGuard either attaches a principal or throws */
-    if (!principal) {
-      throw new ParleyError('unauthenticated', 'An access token is required');
+  private async authenticate(context: ExecutionContext, transport: Transport): Promise<Principal> {
+    const attached = principalOf(context);
+    if (attached !== undefined) {
+      return attached;
     }
-    return principal;
+    if (transport !== 'ws') {
+      await this.auth.canActivate(context);
+      const principal = principalOf(context);
+      if (principal !== undefined) {
+        return principal;
+      }
+    }
+    // A gateway that attached no principal, or an AuthGuard that passed without one.
+    throw new ParleyError('unauthenticated', 'An access token is required', { reason: 'missing' });
   }
 
-  private deny(
-    principal: Principal,
-    missing: Permission[],
-    reason: string,
-    resource?: Resource,
-  ): ParleyError {
+  private undeclared(context: ExecutionContext, transport: Transport): ParleyError {
+    const principal = principalOf(context);
     logSecurityEvent(this.logger, {
       type: 'permission',
       outcome: 'denied',
-      reason,
-      actorId: principal.userId,
-      tenantId: principal.tenantId,
-      requirement: missing,
-      ...(resource ? { resource: `${resource.type}:${resource.id}` } : {}),
+      reason: 'no_requirement',
+      ...(principal === undefined ? {} : { actorId: principal.userId, tenantId: principal.tenantId }),
+      transport,
+      handler: handlerName(context),
     });
-    return new ParleyError(
-      'forbidden',
-      missing.length > 0
-        ? `Missing permission: ${missing.join(', ')}`
-        : 'This operation declares no requirement',
-      missing.length > 0 ? { missing } : { reason: 'no_requirement' },
-    );
+    return new ParleyError('forbidden', 'No requirement is declared for this operation', {
+      reason: 'no_requirement',
+    });
   }
 }
 
-function inputOf(context: ExecutionContext): Record<string, unknown> {
-  if (context.getType() === 'http') {
-    const request = context.switchToHttp().getRequest<{ params?: object; body?: unknown }>();
-    return { ...(request.params ?? {}), ...(isRecord(request.body) ? request.body : {}) };
+function transportOf(context: ExecutionContext): Transport {
+  const type = context.getType<string>();
+  if (type === 'http' || type === 'rpc' || type === 'ws') {
+    return type;
   }
-  const data: unknown = context.switchToRpc().getData();
-  return isRecord(data) ? data : {};
+  throw new ParleyError('internal', `PermissionGuard does not support "${type}" handlers`);
 }
 
-function resourceOf(resolve: ResourceResolver, context: ExecutionContext): Resource {
-  const resource = resolve(inputOf(context));
+function handlerName(context: ExecutionContext): string {
+  return `${context.getClass().name}.${context.getHandler().name}`;
+}
+
+/** The input a resolver reads, per transport. */
+function inputOf(context: ExecutionContext, transport: Transport): RequirementInput {
+  switch (transport) {
+    case 'http': {
+      const request = context.switchToHttp().getRequest<{ params?: unknown; body?: unknown }>();
+      const params = isRecord(request.params) ? request.params : {};
+      const body = isRecord(request.body) ? request.body : {};
+      // One value per name: a body contradicting the path could make the guard check one resource
+      // while the handler acts on another.
+      for (const [name, value] of Object.entries(params)) {
+        if (name in body && body[name] !== value) {
+          throw new ParleyError('validation_failed', `The path and the body name different ${name}`, {
+            issues: [{ path: name, message: 'Differs from the path parameter' }],
+          });
+        }
+      }
+      return { ...body, ...params };
+    }
+    case 'rpc': {
+      const data: unknown = context.switchToRpc().getData();
+      return isRecord(data) ? data : {};
+    }
+    case 'ws': {
+      const data: unknown = context.switchToWs().getData();
+      return isRecord(data) ? data : {};
+    }
+  }
+}
+
+function resolveResource(
+  resolve: ResourceResolver,
+  context: ExecutionContext,
+  transport: Transport,
+): CheckedResource {
+  const resource = resolve(inputOf(context, transport), context);
   if (resource === undefined) {
     throw new ParleyError('validation_failed', 'The request does not name the resource it acts on');
   }
-  return resource;
-}
-
-function tokenOf(context: ExecutionContext): string | undefined {
-  let header: unknown;
-  if (context.getType() === 'http') {
-    header = context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers[
-      'authorization'
-    ];
-  } else {
-    const headers = context.switchToRpc().getContext<NatsContext>().getHeaders() as MsgHdrs | undefined;
-    header = headers?.get(headerNames.authorization);
-  }
-  return typeof header === 'string' ? /^Bearer +(\S+)/i.exec(header)?.[1] : undefined;
+  const { type, id } = parseResource(resource);
+  // Only what the request can name: an owner or a tenant written by the caller proves nothing.
+  return { type, id };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,116 +1,70 @@
-import {
-  Inject,
-  Injectable,
-  Module,
-  type DynamicModule,
-  type INestApplication,
-  type INestMicroservice,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { Module, type DynamicModule, type INestApplication, type INestMicroservice } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { permissionRequests, type CatalogDeclaration } from '@parley/contracts';
-import { createLogger } from '@parley/logging';
-import { NatsRpcClient } from '@parley/nats';
 import { ABILITY_CACHE_OPTIONS, AbilityCache } from './ability.cache.js';
+import { CatalogRegistration } from './catalog-registration.service.js';
+import { PermissionChecker } from './permission.checker.js';
 import { PermissionGuard } from './permission.guard.js';
-
-export interface PermissionsModuleOptions {
-  /** The service's declarations, registered with the permission service at start-up. */
-  catalog?: CatalogDeclaration;
-  ttlMs?: number;
-  maxEntries?: number;
-}
-
-const CATALOG = Symbol('CATALOG');
-
-/** Registers the catalog in the background, retrying with capped backoff; never blocks start-up. */
-@Injectable()
-export class CatalogRegistration implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = createLogger(CatalogRegistration.name);
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  /** Settles once the catalog is registered. */
-  readonly registered: Promise<void>;
-  private resolveRegistered: () => void = () => undefined;
-
-  constructor(
-    private readonly rpc: NatsRpcClient,
-    @Inject(CATALOG) private readonly catalog: CatalogDeclaration | undefined,
-  ) {
-    this.registered = new Promise((resolve) => {
-      this.resolveRegistered = resolve;
-    });
-  }
-
-  onApplicationBootstrap(): void {
-    if (this.catalog) {
-      this.attempt(this.catalog, 250);
-    }
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-  }
-
-  private attempt(catalog: CatalogDeclaration, delayMs: number): void {
-    const request = {
-      service: catalog.service,
-      domains: catalog.domains.map((domain) => ({ ...domain })),
-      permissions: catalog.permissions.map((entry) => ({
-        ...entry,
-        resourceTypes: [...entry.resourceTypes],
-      })),
-    };
-    this.rpc.request(permissionRequests.registerCatalog, request, { timeoutMs: 2000 }).then(
-      (result) => {
-        this.logger.info({ added: result.added.length }, 'Permission catalog registered');
-        this.resolveRegistered();
-      },
-      (error: unknown) => {
-        if (this.stopped) {
-          return;
-        }
-        this.logger.warn({ err: error, retryInMs: delayMs }, 'Permission catalog not registered yet');
-        this.timer = setTimeout(() => this.attempt(catalog, Math.min(delayMs * 2, 30_000)), delayMs);
-        this.timer.unref();
-      },
-    );
-  }
-}
+import {
+  PERMISSIONS_SETTINGS,
+  permissionsSettings,
+  type PermissionsModuleOptions,
+} from './permissions.options.js';
+import { RequirementAudit } from './requirement-audit.service.js';
 
 @Module({})
 export class PermissionsModule {
   /**
-   * The global PermissionGuard (every handler must declare a requirement), the actor permission
-   * cache, and the catalog registration. Needs AuthModule and NatsModule.
+   * Global: `PermissionGuard` as APP_GUARD (every HTTP route and gateway message must declare a
+   * requirement; NATS handlers get it through `connectGuardedMicroservice`), `PermissionChecker`,
+   * `AbilityCache`, the catalog registration and the start-up report of undeclared handlers.
+   * Needs `AuthModule` and `NatsModule`; uses `Metrics` when `ObservabilityModule` is there.
+   * Throws at once on bad options (malformed catalog, TTL above 30 s).
    */
   static forRoot(options: PermissionsModuleOptions = {}): DynamicModule {
+    const settings = permissionsSettings(options);
     return {
       module: PermissionsModule,
       global: true,
+      imports: [DiscoveryModule],
       providers: [
-        {
-          provide: ABILITY_CACHE_OPTIONS,
-          useValue: { ttlMs: options.ttlMs ?? 30_000, maxEntries: options.maxEntries ?? 10_000 },
-        },
-        { provide: CATALOG, useValue: options.catalog },
+        { provide: PERMISSIONS_SETTINGS, useValue: settings },
+        { provide: ABILITY_CACHE_OPTIONS, useValue: settings.cache },
         AbilityCache,
+        PermissionChecker,
         PermissionGuard,
         CatalogRegistration,
+        RequirementAudit,
         { provide: APP_GUARD, useExisting: PermissionGuard },
       ],
-      exports: [AbilityCache, PermissionGuard, CatalogRegistration],
+      exports: [AbilityCache, PermissionChecker, PermissionGuard, CatalogRegistration, RequirementAudit],
     };
   }
 }
 
+/** What Nest's concrete microservice offers beyond `INestMicroservice` (Nest 10 and later). */
+interface ConnectedMicroservice extends INestMicroservice {
+  registerListeners(): void;
+  setIsInitialized(initialized: boolean): void;
+  setIsInitHookCalled(called: boolean): void;
+}
+
+function isConnected(microservice: INestMicroservice): microservice is ConnectedMicroservice {
+  const candidate = microservice as Partial<ConnectedMicroservice>;
+  return (
+    typeof candidate.registerListeners === 'function' &&
+    typeof candidate.setIsInitialized === 'function' &&
+    typeof candidate.setIsInitHookCalled === 'function'
+  );
+}
+
 /**
- * Connects a NATS microservice to a hybrid application with the PermissionGuard on every handler:
- * APP_GUARD covers the HTTP side only, and a connected microservice has its own configuration,
- * which must be set before its listeners are registered.
+ * Connects a NATS microservice to a hybrid application with PermissionGuard on every handler, in
+ * place of `app.connectMicroservice(options)`. APP_GUARD reaches the application's own
+ * configuration only (HTTP routes, gateways); a connected microservice has its own, and its guards
+ * must be set before its listeners are registered. The rest is what `connectMicroservice` does
+ * without deferral: listeners registered now, lifecycle hooks left to the application (deferring
+ * them would run every provider's bootstrap hooks a second time).
  */
 export function connectGuardedMicroservice(
   app: INestApplication,
@@ -118,5 +72,11 @@ export function connectGuardedMicroservice(
 ): INestMicroservice {
   const microservice = app.connectMicroservice(options, { deferInitialization: true });
   microservice.useGlobalGuards(app.get(PermissionGuard));
+  /* c8 ignore next 5 -- every supported Nest version has these; an older one initialises on listen */
+  if (isConnected(microservice)) {
+    microservice.registerListeners();
+    microservice.setIsInitialized(true);
+    microservice.setIsInitHookCalled(true);
+  }
   return microservice;
 }
