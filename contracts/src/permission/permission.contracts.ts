@@ -14,6 +14,7 @@ import {
   permissionSetSchema,
   resourceSchema,
   resourceTypes,
+  standings,
 } from './permission.schema.js';
 
 const service = 'permission';
@@ -168,6 +169,44 @@ export const permissionRequests = {
     authentication: 'actor',
     request: z.object({ tenantId: idSchema, userId: idSchema }),
     response: assignmentSchema,
+  }),
+  setStandings: defineRequest({
+    service,
+    entity: 'standing',
+    verb: 'set',
+    summary:
+      'Set the standing of participants in one conversation of a tenant: each gets the permission set of its ' +
+      'standing scoped to the conversation, replacing the one it had; `null` revokes it. One transaction. For ' +
+      'the conversation service, acting for the platform (needs permission:standing:set in the platform tenant)',
+    authentication: 'actor',
+    request: z.object({
+      tenantId: idSchema,
+      conversationId: idSchema,
+      standings: z
+        .array(
+          z.object({
+            actorId: idSchema,
+            standing: z.enum(standings).nullable(),
+            // A membership that ends (enrollment-gated communities): the assignment's valid until.
+            validUntil: timestampSchema.nullable().default(null),
+          }),
+        )
+        .min(1)
+        .max(1000)
+        .refine((items) => new Set(items.map((item) => item.actorId)).size === items.length, {
+          message: 'Each actor may appear once',
+        }),
+    }),
+    response: z.object({
+      standings: z.array(
+        z.object({
+          actorId: idSchema,
+          standing: z.enum(standings).nullable(),
+          assignmentId: idSchema.nullable(),
+          changed: z.boolean(),
+        }),
+      ),
+    }),
   }),
 } as const;
 

@@ -50,5 +50,10 @@ export const permissionCatalog = defineCatalog({
       description: 'Make the first administrator of a tenant (platform operators)',
       resourceTypes: [],
     },
+    {
+      permission: 'permission:standing:set',
+      description: "Set participants' standing in conversations of every tenant (platform services)",
+      resourceTypes: [],
+    },
   ],
 });

@@ -35,6 +35,13 @@ export const permissionSetNameSchema = z
 export const resourceTypes = ['tenant', 'conversation', 'file', 'notification', 'user'] as const;
 export type ResourceType = (typeof resourceTypes)[number];
 
+/**
+ * A participant's place in a conversation. Each is one system permission set assigned on the
+ * conversation (docs/00010-conventions-permissions.md, section 5).
+ */
+export const standings = ['owner', 'administrator', 'member', 'guest'] as const;
+export type Standing = (typeof standings)[number];
+
 /** A resource as a check sees it: what it is, and who owns it when ownership matters. */
 export const resourceSchema = z.object({
   type: z.enum(resourceTypes),

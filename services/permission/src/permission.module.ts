@@ -10,6 +10,7 @@ import { AssignmentEntity } from './assignments/assignment.entity.js';
 import { AssignmentsHandler } from './assignments/assignments.handler.js';
 import { AssignmentsRepository } from './assignments/assignments.repository.js';
 import { AssignmentsService } from './assignments/assignments.service.js';
+import { StandingsService } from './assignments/standings.service.js';
 import { BootstrapService } from './bootstrap.service.js';
 import { PermissionDomainEntity, PermissionEntity } from './catalog/catalog.entity.js';
 import { CatalogHandler } from './catalog/catalog.handler.js';
@@ -92,6 +93,7 @@ export class PermissionModule {
         CatalogService,
         PermissionSetsService,
         AssignmentsService,
+        StandingsService,
         BootstrapService,
         IdentityEventsConsumer,
       ],

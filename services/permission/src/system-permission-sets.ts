@@ -1,3 +1,5 @@
+import type { Standing } from '@parley/contracts';
+
 /**
  * The system permission sets seeded by sql/permission/0002_seed_catalog_and_system_sets.sql, by
  * their fixed ids. A test checks that the seed and this list agree.
@@ -12,7 +14,18 @@ export const systemPermissionSets = {
   },
   conversationMember: { id: '0190a000-0000-7000-8000-000000000005', name: 'conversation-member' },
   conversationGuest: { id: '0190a000-0000-7000-8000-000000000006', name: 'conversation-guest' },
+  platformService: { id: '0190a000-0000-7000-8000-000000000007', name: 'platform-service' },
+  fileOwner: { id: '0190a000-0000-7000-8000-000000000008', name: 'file-owner' },
+  tenantUser: { id: '0190a000-0000-7000-8000-000000000009', name: 'tenant-user' },
 } as const;
+
+/** The permission set of each standing in a conversation. */
+export const standingPermissionSets = {
+  owner: systemPermissionSets.conversationOwner.id,
+  administrator: systemPermissionSets.conversationAdministrator.id,
+  member: systemPermissionSets.conversationMember.id,
+  guest: systemPermissionSets.conversationGuest.id,
+} as const satisfies Record<Standing, string>;
 
 /**
  * Permissions that act beyond one tenant. They may be given only in the platform tenant (directly,
@@ -22,6 +35,7 @@ export const systemPermissionSets = {
 export const platformOnlyPermissions: ReadonlySet<string> = new Set([
   'identity:tenant:create',
   'permission:tenant-administrator:bootstrap',
+  'permission:standing:set',
 ]);
 
 /**

@@ -61,19 +61,23 @@ describe('the catalog', () => {
 
   it('registers new permissions idempotently and announces changes', async () => {
     const declaration = {
-      service: 'file' as const,
-      domains: [{ domain: 'file', description: 'Files and uploads' }],
+      service: 'notification' as const,
+      domains: [{ domain: 'notification', description: 'Notifications' }],
       permissions: [
-        { permission: 'file:file:read', description: 'Read files', resourceTypes: ['file' as const] },
         {
-          permission: 'file:file:delete',
-          description: 'Delete files',
-          resourceTypes: ['file' as const, 'file' as const],
+          permission: 'notification:sample:read',
+          description: 'Read samples',
+          resourceTypes: ['notification' as const],
+        },
+        {
+          permission: 'notification:sample:delete',
+          description: 'Delete samples',
+          resourceTypes: ['notification' as const, 'notification' as const],
         },
       ],
     };
     await expect(service.call(api.registerCatalog, declaration)).resolves.toEqual({
-      added: ['file:file:read', 'file:file:delete'],
+      added: ['notification:sample:read', 'notification:sample:delete'],
       unchanged: 0,
     });
     await expect(service.call(api.registerCatalog, declaration)).resolves.toEqual({
@@ -82,35 +86,42 @@ describe('the catalog', () => {
     });
     const reworded = {
       ...declaration,
-      permissions: [{ ...declaration.permissions[0]!, description: 'Read and download files' }],
+      permissions: [{ ...declaration.permissions[0]!, description: 'Read and keep samples' }],
     };
     await expect(service.call(api.registerCatalog, reworded)).resolves.toEqual({ added: [], unchanged: 0 });
     const events = await eventually(catalogEvents, (all) => all.length >= 2);
     expect(events.map((event) => [event.subject, event.payload])).toEqual([
       [
         `permission.v1.events.${platformWideTenantId}.catalog.changed`,
-        { service: 'file', added: ['file:file:read', 'file:file:delete'] },
+        { service: 'notification', added: ['notification:sample:read', 'notification:sample:delete'] },
       ],
-      [`permission.v1.events.${platformWideTenantId}.catalog.changed`, { service: 'file', added: [] }],
+      [
+        `permission.v1.events.${platformWideTenantId}.catalog.changed`,
+        { service: 'notification', added: [] },
+      ],
     ]);
     const catalog = await service.call(api.listCatalog, {}, admin);
     expect(catalog.permissions).toContainEqual({
-      permission: 'file:file:read',
-      description: 'Read and download files',
-      resourceTypes: ['file'],
-      domain: 'file',
-      service: 'file',
+      permission: 'notification:sample:read',
+      description: 'Read and keep samples',
+      resourceTypes: ['notification'],
+      domain: 'notification',
+      service: 'notification',
     });
     expect(
-      catalog.permissions.find((entry) => entry.permission === 'file:file:delete')?.resourceTypes,
-    ).toEqual(['file']);
+      catalog.permissions.find((entry) => entry.permission === 'notification:sample:delete')?.resourceTypes,
+    ).toEqual(['notification']);
     // A registered permission can be assigned at once.
     const assignment = await service.call(
       api.createAssignment,
-      { actorId: randomUUID(), permission: 'file:file:read', resource: { type: 'file', id: randomUUID() } },
+      {
+        actorId: randomUUID(),
+        permission: 'notification:sample:read',
+        resource: { type: 'notification', id: randomUUID() },
+      },
       admin,
     );
-    expect(assignment.permission).toBe('file:file:read');
+    expect(assignment.permission).toBe('notification:sample:read');
   });
 
   it('keeps a domain with the service that declared it', async () => {

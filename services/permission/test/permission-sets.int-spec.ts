@@ -291,8 +291,11 @@ describe('permission sets', () => {
       'conversation-guest',
       'conversation-member',
       'conversation-owner',
+      'file-owner',
       'platform-operator',
+      'platform-service',
       'tenant-administrator',
+      'tenant-user',
     ]);
     expect(items.slice(0, system.length).every((item) => item.tenantId === null)).toBe(true);
     const own = items.filter((item) => item.tenantId !== null);

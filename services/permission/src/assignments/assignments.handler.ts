@@ -4,10 +4,14 @@ import { Actor } from '@parley/auth';
 import { permissionRequests as api, type ParsedRequestOf, type Principal } from '@parley/contracts';
 import { RequestHandler } from '@parley/nats';
 import { AssignmentsService } from './assignments.service.js';
+import { StandingsService } from './standings.service.js';
 
 @Controller()
 export class AssignmentsHandler {
-  constructor(private readonly assignments: AssignmentsService) {}
+  constructor(
+    private readonly assignments: AssignmentsService,
+    private readonly standings: StandingsService,
+  ) {}
 
   @RequestHandler(api.createAssignment)
   create(@Actor() actor: Principal, @Payload() request: ParsedRequestOf<typeof api.createAssignment>) {
@@ -30,5 +34,10 @@ export class AssignmentsHandler {
     @Payload() request: ParsedRequestOf<typeof api.bootstrapTenantAdministrator>,
   ) {
     return this.assignments.bootstrapTenantAdministrator(actor, request);
+  }
+
+  @RequestHandler(api.setStandings)
+  setStandings(@Actor() actor: Principal, @Payload() request: ParsedRequestOf<typeof api.setStandings>) {
+    return this.standings.set(actor, request);
   }
 }

@@ -117,6 +117,37 @@ export class AssignmentsRepository {
     return rows.map((row) => row.resource_type);
   }
 
+  /** Changes to the assignments on one resource take turns for the rest of the transaction. */
+  async lockResource(
+    manager: EntityManager,
+    tenantId: string,
+    resource: { type: ResourceType; id: string },
+  ): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `permission-resource:${tenantId}:${resource.type}:${resource.id}`,
+    ]);
+  }
+
+  /** Live assignments of some permission sets on one resource, of some actors, in id order. */
+  liveOfResource(
+    manager: EntityManager,
+    tenantId: string,
+    resource: { type: ResourceType; id: string },
+    permissionSetIds: string[],
+    actorIds: string[],
+  ): Promise<AssignmentEntity[]> {
+    return manager
+      .getRepository(AssignmentEntity)
+      .createQueryBuilder('assignment')
+      .setLock('pessimistic_write')
+      .where('assignment.tenant_id = :tenantId AND assignment.revoked_at IS NULL', { tenantId })
+      .andWhere('assignment.resource_type = :type AND assignment.resource_id = :id', resource)
+      .andWhere('assignment.permission_set_id IN (:...permissionSetIds)', { permissionSetIds })
+      .andWhere('assignment.actor_id IN (:...actorIds)', { actorIds })
+      .orderBy('assignment.id', 'ASC')
+      .getMany();
+  }
+
   /** Bootstraps of one kind (per tenant, or the platform's) take turns. */
   async lockBootstrap(manager: EntityManager, key: string): Promise<void> {
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`permission-bootstrap:${key}`]);

@@ -195,6 +195,31 @@ export class AssignmentsService {
     return true;
   }
 
+  /**
+   * What every person and bot holds from the start: `tenant-user`, and `file-owner` with
+   * ownedByActor (one rule covering every file the actor will own). Runs in the transaction of
+   * identity's user.created; a redelivered event never gets here twice (the claim is in the same
+   * transaction).
+   */
+  async assignEveryUsersSets(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
+    const sets: { permissionSetId: string; conditions: Conditions }[] = [
+      { permissionSetId: systemPermissionSets.tenantUser.id, conditions: {} },
+      { permissionSetId: systemPermissionSets.fileOwner.id, conditions: { ownedByActor: true } },
+    ];
+    for (const { permissionSetId, conditions } of sets) {
+      await this.insert(manager, tenantId, {
+        actorId: userId,
+        permission: null,
+        permissionSetId,
+        resource: null,
+        startsAt: null,
+        expiresAt: null,
+        conditions,
+        createdById: null,
+      });
+    }
+  }
+
   private async insert(
     manager: EntityManager,
     tenantId: string,

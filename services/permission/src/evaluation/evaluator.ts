@@ -25,13 +25,13 @@ export interface CheckAnswer {
 }
 
 /** How one assignment stands towards one question. */
-type Standing = 'holds' | 'out_of_scope' | 'not_yet_valid' | 'expired' | 'condition_not_met';
+type AssignmentState = 'holds' | 'out_of_scope' | 'not_yet_valid' | 'expired' | 'condition_not_met';
 
 /** Longest time compiled rules are trusted, even when nothing is due to change. */
 export const maxRulesLifetimeMs = 5 * 60_000;
 
 /** Whether the assignment counts at `now` as far as time goes: validity and time window. */
-function standingInTime(facts: AssignmentFacts, now: Date): Standing {
+function stateInTime(facts: AssignmentFacts, now: Date): AssignmentState {
   if (facts.startsAt !== null && now < facts.startsAt) {
     return 'not_yet_valid';
   }
@@ -45,7 +45,7 @@ function standingInTime(facts: AssignmentFacts, now: Date): Standing {
   return 'holds';
 }
 
-function standingFor(facts: AssignmentFacts, question: CheckQuestion, now: Date): Standing {
+function stateFor(facts: AssignmentFacts, question: CheckQuestion, now: Date): AssignmentState {
   if (!facts.permissions.includes(question.permission)) {
     return 'out_of_scope';
   }
@@ -58,7 +58,7 @@ function standingFor(facts: AssignmentFacts, question: CheckQuestion, now: Date)
   ) {
     return 'out_of_scope';
   }
-  const inTime = standingInTime(facts, now);
+  const inTime = stateInTime(facts, now);
   if (inTime !== 'holds') {
     return inTime;
   }
@@ -69,7 +69,11 @@ function standingFor(facts: AssignmentFacts, question: CheckQuestion, now: Date)
 }
 
 // When nothing holds, the answer names the assignment that came closest.
-const nearMisses = ['condition_not_met', 'not_yet_valid', 'expired'] as const satisfies readonly Standing[];
+const nearMisses = [
+  'condition_not_met',
+  'not_yet_valid',
+  'expired',
+] as const satisfies readonly AssignmentState[];
 
 /**
  * Evaluates a check against the actor's live assignments in the tenant: default deny, exact
@@ -80,14 +84,14 @@ export function evaluateCheck(
   question: CheckQuestion,
   now: Date,
 ): CheckAnswer {
-  const standings = [...assignments]
+  const states = [...assignments]
     .sort((a, b) => a.id.localeCompare(b.id))
-    .map((facts) => ({ id: facts.id, standing: standingFor(facts, question, now) }));
-  const holding = standings.find((entry) => entry.standing === 'holds');
+    .map((facts) => ({ id: facts.id, state: stateFor(facts, question, now) }));
+  const holding = states.find((entry) => entry.state === 'holds');
   if (holding !== undefined) {
     return { allowed: true, reason: 'assigned', assignmentId: holding.id };
   }
-  const miss = nearMisses.find((standing) => standings.some((entry) => entry.standing === standing));
+  const miss = nearMisses.find((state) => states.some((entry) => entry.state === state));
   return {
     allowed: false,
     reason: miss ?? 'no_assignment',
@@ -127,7 +131,7 @@ export function compileRules(
     if (window !== undefined) {
       earlier(nextTimeWindowEdge(window, now, validUntil));
     }
-    if (standingInTime(facts, now) !== 'holds') {
+    if (stateInTime(facts, now) !== 'holds') {
       continue;
     }
     const conditions: Record<string, unknown> = {};

@@ -76,6 +76,8 @@ export class IdentityEventsConsumer implements OnApplicationBootstrap {
         const { user } = identityEvents.userCreated.payload.parse(event.payload);
         if (user.kind === 'service') {
           await this.serviceAccountCreated(manager, user.tenantId, user.id);
+        } else {
+          await this.assignments.assignEveryUsersSets(manager, user.tenantId, user.id);
         }
       },
     );
