@@ -58,3 +58,10 @@ export {
   type HandlerDescription,
   type RequirementReport,
 } from './requirement-audit.service.js';
+export {
+  serviceAccountVariables,
+  ServiceAccountSession,
+  type AccessTokenSource,
+  type ServiceAccountCredentials,
+  type ServiceAccountSessionOptions,
+} from './service-account.js';
