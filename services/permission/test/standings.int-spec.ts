@@ -148,7 +148,7 @@ describe('standings in conversations and the sets every user holds', () => {
         platformService,
       ),
     );
-    expect(refused.code).toBe('validation_failed');
+    expect(refused).toMatchObject({ code: 'validation_failed' });
   });
 
   it('is refused to anyone without permission:standing:set, and to a tenant administrator', async () => {
@@ -156,7 +156,7 @@ describe('standings in conversations and the sets every user holds', () => {
     const byAdmin = await failureOf(setStandings(randomUUID(), [user], world.admin));
     expect(byAdmin).toMatchObject({ code: 'forbidden', details: { permission: 'permission:standing:set' } });
     const byUser = await failureOf(setStandings(randomUUID(), [user], newPrincipal(world.tenant.id)));
-    expect(byUser.code).toBe('forbidden');
+    expect(byUser).toMatchObject({ code: 'forbidden' });
     // A tenant administrator cannot even assign the platform-service set in its own tenant.
     const assigned = await failureOf(
       service.call(
@@ -165,7 +165,7 @@ describe('standings in conversations and the sets every user holds', () => {
         world.admin,
       ),
     );
-    expect(assigned.code).toBe('forbidden');
+    expect(assigned).toMatchObject({ code: 'forbidden' });
   });
 
   it('refuses an actor named twice', async () => {
@@ -184,7 +184,7 @@ describe('standings in conversations and the sets every user holds', () => {
         platformService,
       ),
     );
-    expect(refused.code).toBe('validation_failed');
+    expect(refused).toMatchObject({ code: 'validation_failed' });
   });
 
   it('gives every new person and bot tenant-user, and file-owner for what they own', async () => {
