@@ -18,6 +18,7 @@ import { constants, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ensureServiceAccount, serviceAccountPassword, serviceAccounts } from './service-accounts.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = join(root, '.parley');
@@ -558,6 +559,11 @@ function serviceEnv(service, infra, secrets) {
   if (existsSync(service.migrate))
     env['DATABASE_URL'] = serviceDatabaseUrl(infra.databaseUrl, service.name, secrets);
   if (service.name === 'identity') env['IDENTITY_PLATFORM_OPERATOR_PASSWORD'] ??= localOperatorPassword;
+  if (service.name in serviceAccounts) {
+    env['SERVICE_ACCOUNT_TENANT'] ??= 'platform';
+    env['SERVICE_ACCOUNT_EMAIL'] ??= serviceAccounts[service.name].email;
+    env['SERVICE_ACCOUNT_PASSWORD'] ??= serviceAccountPassword(secrets.seed, service.name);
+  }
   return env;
 }
 
@@ -687,10 +693,31 @@ async function commandStart({ dryRun, skipInstall, skipBuild }) {
   const secrets = localSecrets();
   for (const service of runnable) await migrate(service, infra, secrets);
 
-  const [first, ...rest] = runnable;
+  // Identity signs every token and permission answers every check: they come up first, one after
+  // the other; then the service accounts of the services that act for the platform; then the rest.
+  const foundation = runnable.filter((service) => ['identity', 'permission'].includes(service.name));
+  const rest = runnable.filter((service) => !foundation.includes(service));
   const colorOf = (service) => palette[runnable.indexOf(service) % palette.length];
   const running = [];
-  if (first) running.push(await startService(first, infra, secrets, colorOf(first)));
+  for (const service of foundation)
+    running.push(await startService(service, infra, secrets, colorOf(service)));
+  if (foundation.length === 2) {
+    for (const service of rest.filter((candidate) => candidate.name in serviceAccounts)) {
+      await ensureServiceAccount({
+        root,
+        natsUrl: infra.natsUrl,
+        namespace: process.env['NATS_NAMESPACE'] ?? '',
+        operator: {
+          tenant: 'platform',
+          email: process.env['IDENTITY_PLATFORM_OPERATOR_EMAIL'] ?? 'operator@parley.local',
+          password: process.env['IDENTITY_PLATFORM_OPERATOR_PASSWORD'] ?? localOperatorPassword,
+        },
+        service: service.name,
+        password: serviceAccountPassword(secrets.seed, service.name),
+        log: say,
+      });
+    }
+  }
   running.push(
     ...(await Promise.all(rest.map((service) => startService(service, infra, secrets, colorOf(service))))),
   );
