@@ -36,6 +36,7 @@ export const platformOnlyPermissions: ReadonlySet<string> = new Set([
   'identity:tenant:create',
   'permission:tenant-administrator:bootstrap',
   'permission:standing:set',
+  'notification:alert:send',
 ]);
 
 /**
