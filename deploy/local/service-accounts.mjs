@@ -36,23 +36,23 @@ export async function ensureServiceAccount({ root, natsUrl, namespace, operator,
 
     const operatorPair = await login(operator.email, operator.password);
     const token = operatorPair.accessToken;
-    let userId;
-    try {
-      userId = (await login(account.email, password)).user.id;
-    } catch (error) {
-      if (!refused(error)) throw error;
-      const user = await rpc.request(
-        identityRequests.createUser,
-        { email: account.email, password, fullName: account.fullName, kind: 'service' },
-        { token },
-      );
-      userId = user.id;
-      log(`created the service account ${account.email}`);
-    }
     const platformServiceSetId = '0190a000-0000-7000-8000-000000000007';
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
+        let userId;
+        try {
+          userId = (await login(account.email, password)).user.id;
+        } catch (error) {
+          if (!refused(error)) throw error;
+          const user = await rpc.request(
+            identityRequests.createUser,
+            { email: account.email, password, fullName: account.fullName, kind: 'service' },
+            { token },
+          );
+          userId = user.id;
+          log(`created the service account ${account.email}`);
+        }
         const { items } = await rpc.request(
           permissionRequests.listAssignments,
           { actorId: userId, limit: 200 },
@@ -68,9 +68,10 @@ export async function ensureServiceAccount({ root, natsUrl, namespace, operator,
         }
         return { email: account.email, tenant: operator.tenant };
       } catch (error) {
-        // Until the permission service has recorded the operator, the operator holds nothing.
-        if (!(error instanceof ParleyError) || error.code !== 'forbidden' || Date.now() > deadline)
-          throw error;
+        // Until the permission service has recorded the operator, the operator holds nothing
+        // (identity answers `unavailable` while it cannot reach the permission service).
+        const waiting = error instanceof ParleyError && ['forbidden', 'unavailable'].includes(error.code);
+        if (!waiting || Date.now() > deadline) throw error;
         await new Promise((resolveWait) => setTimeout(resolveWait, 500));
       }
     }

@@ -25,8 +25,7 @@ export const identityRequests = {
     service,
     entity: 'tenant',
     verb: 'create',
-    summary:
-      'Create a tenant (an institution), optionally below a parent tenant, with its first administrator',
+    summary: 'Create a tenant (an institution), optionally below a parent tenant (platform operators)',
     authentication: 'actor',
     request: z.object({
       slug: slugSchema,

@@ -11,6 +11,7 @@ import {
   type PermissionsModuleOptions,
 } from './permissions.options.js';
 import { RequirementAudit } from './requirement-audit.service.js';
+import { declareObservabilityPublic } from './observability-requirements.js';
 
 @Module({})
 export class PermissionsModule {
@@ -22,6 +23,7 @@ export class PermissionsModule {
    * Throws at once on bad options (malformed catalog, TTL above 30 s).
    */
   static forRoot(options: PermissionsModuleOptions = {}): DynamicModule {
+    declareObservabilityPublic();
     const settings = permissionsSettings(options);
     return {
       module: PermissionsModule,

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { prepareHttpApp } from '@parley/http';
 import { useLogging } from '@parley/logging';
 import { createNatsMicroservice } from '@parley/nats';
+import { connectGuardedMicroservice } from '@parley/permissions';
 import type { IdentityConfig } from './identity.config.js';
 import { IdentityModule, type IdentityOverrides } from './identity.module.js';
 
@@ -21,8 +22,9 @@ export async function startIdentity(
   useLogging(app);
   prepareHttpApp(app);
   // Request handlers carry their own filter and contract checks (@RequestHandler); the HTTP filter
-  // above stays on the HTTP side.
-  app.connectMicroservice(
+  // above stays on the HTTP side. PermissionGuard runs on every request handler as on every route.
+  connectGuardedMicroservice(
+    app,
     createNatsMicroservice({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, queue: 'identity' }),
   );
   app.enableShutdownHooks();

@@ -54,7 +54,8 @@ export const identityConfig = defineConfig({
   IDENTITY_LOGIN_LOCK_MAX: env.duration({ description: 'Longest lock after failed logins', default: '1h' }),
   IDENTITY_PLATFORM_TENANT: env.string({
     description:
-      'Slug of the platform tenant, created at start-up; its service accounts operate every tenant',
+      'Slug of the platform tenant, created at start-up; the permission service makes its first service ' +
+      'account the platform operator',
     default: 'platform',
     pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
     patternHint: 'Expected a lowercase slug',
@@ -65,7 +66,8 @@ export const identityConfig = defineConfig({
   }),
   IDENTITY_PLATFORM_OPERATOR_PASSWORD: env.string({
     description:
-      'Password of the platform operator account; when set, the account is created at start-up if missing',
+      'Password of the platform operator account (a service account of the platform tenant); when set, ' +
+      'the account is created at start-up if missing',
     secret: true,
     optional: true,
     minLength: 10,

@@ -1,14 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AuthModule } from '@parley/auth';
+import { identityCatalog } from '@parley/contracts';
 import { DbHealth, DbModule, OutboxModule } from '@parley/db';
 import { LoggingModule } from '@parley/logging';
 import { EventPublisher, NatsHealth, NatsModule } from '@parley/nats';
 import { ObservabilityModule } from '@parley/observability';
+import { PermissionsModule } from '@parley/permissions';
 import { BootstrapService, PLATFORM_OPERATOR } from './bootstrap.service.js';
 import { PasswordHasher } from './crypto/password-hasher.js';
 import { identityOptionsFrom, type IdentityConfig } from './identity.config.js';
 import { CLOCK, IDENTITY_OPTIONS, type Clock } from './identity.options.js';
-import { IdentityPolicy } from './identity.policy.js';
 import { IdentityController } from './http/identity.controller.js';
 import { JwksHandler } from './keys/jwks.handler.js';
 import { SigningKeyEntity } from './keys/signing-key.entity.js';
@@ -76,6 +77,10 @@ export class IdentityModule {
             jwks: () => keys.jwks(),
           }),
         }),
+        // Every handler declares its requirement; permissions are checked from the actor's compiled
+        // permissions, fetched from the permission service and cached. Until that service answers,
+        // public and authenticated-only handlers work and the others answer `unavailable`.
+        PermissionsModule.forRoot({ catalog: identityCatalog }),
         ObservabilityModule.forRootAsync({
           service: 'identity',
           inject: [DbHealth, NatsHealth],
@@ -94,7 +99,6 @@ export class IdentityModule {
             password: config.IDENTITY_PLATFORM_OPERATOR_PASSWORD,
           },
         },
-        IdentityPolicy,
         UsersRepository,
         UsersService,
         SessionsService,

@@ -9,26 +9,19 @@ import {
   asUser,
   postJson,
   publishedEvents,
-  startIdentityUnderTest,
-  type IdentityUnderTest,
+  startIdentityWithPermissions,
+  type IdentityWithPermissions,
 } from './identity.harness.js';
 
 describe('identity over HTTP: register, log in, verify, refresh, reuse', () => {
-  let identity: IdentityUnderTest;
-  let operatorToken: string;
+  let identity: IdentityWithPermissions;
 
   beforeAll(async () => {
-    identity = await startIdentityUnderTest();
-    const operator = await identity.rpc.request(api.login, {
-      tenant: 'platform',
-      email: operatorEmail,
-      password: operatorPassword,
-    });
-    operatorToken = operator.accessToken;
+    identity = await startIdentityWithPermissions();
     await identity.rpc.request(
       api.createTenant,
       { slug: 'north-school', name: 'North School', allowsSelfRegistration: true },
-      { token: operatorToken },
+      { token: identity.operator.accessToken },
     );
   });
   afterAll(() => identity.stop());

@@ -1,47 +1,44 @@
-import { identityRequests as api, type ParleyError, type TokenPair } from '@parley/contracts';
+import { identityRequests as api, type TokenPair } from '@parley/contracts';
 import {
   eventually,
-  operatorEmail,
-  operatorPassword,
+  failureOf as codeOf,
+  missing,
   publishedEvents,
-  startIdentityUnderTest,
-  type IdentityUnderTest,
+  startIdentityWithPermissions,
+  type IdentityWithPermissions,
 } from './identity.harness.js';
 
 const password = 'a long enough password';
 
-function codeOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => 'resolved',
-    (error: ParleyError) => ({ code: error.code, details: error.details }),
-  );
-}
-
 describe('identity over NATS', () => {
-  let identity: IdentityUnderTest;
+  let identity: IdentityWithPermissions;
   let operator: TokenPair;
-  let schoolAdmin: TokenPair;
+  let platformAccount: TokenPair;
   let tenantId: string;
 
   beforeAll(async () => {
-    identity = await startIdentityUnderTest({ IDENTITY_LOGIN_MAX_FAILURES: '3', IDENTITY_LOGIN_LOCK: '2s' });
-    operator = await identity.rpc.request(api.login, {
-      tenant: 'platform',
-      email: operatorEmail,
-      password: operatorPassword,
+    identity = await startIdentityWithPermissions({
+      IDENTITY_LOGIN_MAX_FAILURES: '3',
+      IDENTITY_LOGIN_LOCK: '2s',
     });
+    operator = identity.operator;
     const tenant = await identity.rpc.request(
       api.createTenant,
       { slug: 'south-school', name: 'South School' },
       { token: operator.accessToken },
     );
     tenantId = tenant.id;
-    // The school's own administrator: a service account of that tenant, created by the operator's
-    // tenant-scoped counterpart (operators administer every tenant only through tenant APIs).
-    const adminAccount = await identity.rpc
-      .request(api.registerUser, { tenant: 'south-school', email: 'x@y.org', password, fullName: 'X' })
-      .catch((error: unknown) => error);
-    expect(adminAccount).toMatchObject({ code: 'forbidden' });
+    // A tenant without self-registration gets its people from its administrators only.
+    await expect(
+      codeOf(
+        identity.rpc.request(api.registerUser, {
+          tenant: 'south-school',
+          email: 'x@y.org',
+          password,
+          fullName: 'X',
+        }),
+      ),
+    ).resolves.toMatchObject({ code: 'forbidden' });
   });
   afterAll(() => identity.stop());
 
@@ -91,10 +88,9 @@ describe('identity over NATS', () => {
     expect(got.slug).toBe('south-school');
   });
 
-  it('lets a tenant administrator register people, bots and service accounts in their tenant only', async () => {
-    // Platform operators administer their own tenant; a school gets its administrator from them.
-    const platformAdmin = await createInSchool('ops@platform.test', 'service', operator.accessToken);
-    expect(platformAdmin).toMatchObject({ kind: 'service', tenantId: operator.user.tenantId });
+  it('lets the platform operator register people, bots and service accounts in the platform tenant', async () => {
+    const account = await createInSchool('ops@platform.test', 'service', operator.accessToken);
+    expect(account).toMatchObject({ kind: 'service', tenantId: operator.user.tenantId });
 
     const teacher = await createInSchool('teacher@platform.test', 'person', operator.accessToken);
     const teacherLogin = await identity.rpc.request(api.login, {
@@ -102,9 +98,19 @@ describe('identity over NATS', () => {
       email: teacher.email,
       password,
     });
+    // A person holds no identity permission: refused, naming what is missing.
     await expect(
       codeOf(createInSchool('pupil@platform.test', 'person', teacherLogin.accessToken)),
-    ).resolves.toMatchObject({ code: 'forbidden' });
+    ).resolves.toMatchObject(missing('identity:user:create'));
+    await expect(
+      codeOf(
+        identity.rpc.request(
+          api.createTenant,
+          { slug: 'teachers-own', name: 'Own' },
+          { token: teacherLogin.accessToken },
+        ),
+      ),
+    ).resolves.toMatchObject(missing('identity:tenant:create'));
 
     const bot = await createInSchool('helper-bot@platform.test', 'bot', operator.accessToken);
     expect(bot.kind).toBe('bot');
@@ -113,12 +119,12 @@ describe('identity over NATS', () => {
     ).resolves.toMatchObject({
       code: 'conflict',
     });
-    schoolAdmin = await identity.rpc.request(api.login, {
+    platformAccount = await identity.rpc.request(api.login, {
       tenant: 'platform',
       email: 'ops@platform.test',
       password,
     });
-    expect(schoolAdmin.user.kind).toBe('service');
+    expect(platformAccount.user.kind).toBe('service');
   });
 
   it('looks users up, searches by prefix with a cursor, and never across tenants', async () => {
@@ -212,7 +218,7 @@ describe('identity over NATS', () => {
       codeOf(
         identity.rpc.request(api.updateUser, { userId: operator.user.id, fullName: 'Hacker' }, { token }),
       ),
-    ).resolves.toMatchObject({ code: 'forbidden' });
+    ).resolves.toMatchObject(missing('identity:user:update'));
     const byAdmin = await identity.rpc.request(
       api.updateUser,
       { userId: login.user.id, fullName: 'Anna A. Adams', designation: null },
@@ -248,7 +254,12 @@ describe('identity over NATS', () => {
       codeOf(
         identity.rpc.request(api.suspendUser, { userId: operator.user.id }, { token: login.accessToken }),
       ),
-    ).resolves.toMatchObject({ code: 'forbidden' });
+    ).resolves.toMatchObject(missing('identity:user:suspend'));
+    await expect(
+      codeOf(
+        identity.rpc.request(api.reactivateUser, { userId: login.user.id }, { token: login.accessToken }),
+      ),
+    ).resolves.toMatchObject(missing('identity:user:suspend'));
     const suspended = await identity.rpc.request(
       api.suspendUser,
       { userId: login.user.id, reason: 'abuse' },
@@ -300,7 +311,7 @@ describe('identity over NATS', () => {
     ).resolves.toMatchObject({ code: 'not_found' });
   });
 
-  it("lists and revokes sessions: one's own, or any for an administrator", async () => {
+  it("lists and revokes sessions: one's own, or any with identity:session:revoke", async () => {
     const a = await identity.rpc.request(api.login, {
       tenant: 'platform',
       email: 'boris@platform.test',
@@ -335,6 +346,15 @@ describe('identity over NATS', () => {
       codeOf(
         identity.rpc.request(api.revokeSession, { sessionId: operator.sessionId }, { token: a.accessToken }),
       ),
+    ).resolves.toMatchObject(missing('identity:session:revoke'));
+    await expect(
+      codeOf(
+        identity.rpc.request(
+          api.revokeSession,
+          { sessionId: '0193a5e0-0000-7000-8000-000000000000' },
+          { token: a.accessToken },
+        ),
+      ),
     ).resolves.toMatchObject({ code: 'not_found' });
     await identity.rpc.request(
       api.revokeSession,
@@ -346,8 +366,8 @@ describe('identity over NATS', () => {
     ).resolves.toMatchObject({
       code: 'unauthenticated',
     });
-    const logout = await identity.rpc.request(api.logout, {}, { token: schoolAdmin.accessToken });
-    expect(logout.sessionId).toBe(schoolAdmin.sessionId);
+    const logout = await identity.rpc.request(api.logout, {}, { token: platformAccount.accessToken });
+    expect(logout.sessionId).toBe(platformAccount.sessionId);
   });
 
   it('throttles repeated failures identically for known and unknown emails', async () => {
@@ -395,7 +415,7 @@ describe('identity over NATS', () => {
     });
     await expect(
       codeOf(identity.rpc.request(api.deleteUser, { userId: doomed.id }, { token: login.accessToken })),
-    ).resolves.toMatchObject({ code: 'forbidden' });
+    ).resolves.toMatchObject(missing('identity:user:suspend'));
     await expect(
       codeOf(identity.rpc.request(api.deleteUser, { userId: operator.user.id }, { token })),
     ).resolves.toMatchObject({ code: 'conflict' });

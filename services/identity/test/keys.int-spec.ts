@@ -1,27 +1,31 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { identityRequests as api } from '@parley/contracts';
+import { identityRequests as api, permissionRequests } from '@parley/contracts';
 import { SigningKeysService } from '../src/keys/signing-keys.service.js';
 import {
   operatorEmail,
   operatorPassword,
-  startIdentityUnderTest,
-  type IdentityUnderTest,
+  startIdentityWithPermissions,
+  type IdentityWithPermissions,
 } from './identity.harness.js';
 
 const minute = 60_000;
 
 describe('signing key rotation', () => {
-  let identity: IdentityUnderTest;
+  let identity: IdentityWithPermissions;
   let keys: SigningKeysService;
 
   beforeAll(async () => {
-    identity = await startIdentityUnderTest({
-      IDENTITY_KEY_LIFETIME: '1h',
-      IDENTITY_KEY_PUBLISH_LEAD: '10m',
-      IDENTITY_ACCESS_TOKEN_TTL: '5m',
-      // The default (RS256) is covered by the other suites; rotation runs with Ed25519 keys.
-      IDENTITY_SIGNING_ALGORITHM: 'EdDSA',
-    });
+    identity = await startIdentityWithPermissions(
+      {
+        IDENTITY_KEY_LIFETIME: '1h',
+        IDENTITY_KEY_PUBLISH_LEAD: '10m',
+        IDENTITY_ACCESS_TOKEN_TTL: '5m',
+        // The default (RS256) is covered by the other suites; rotation runs with Ed25519 keys.
+        IDENTITY_SIGNING_ALGORITHM: 'EdDSA',
+      },
+      // The other suites hand the key set over NATS; here the permission service fetches it over HTTP.
+      { jwks: 'http' },
+    );
     keys = identity.app.get(SigningKeysService);
   });
   afterAll(() => identity.stop());
@@ -30,6 +34,23 @@ describe('signing key rotation', () => {
     identity.rpc.request(api.login, { tenant: 'platform', email: operatorEmail, password: operatorPassword });
   const kidOf = (token: string) => decodeProtectedHeader(token).kid;
   const published = async () => (await keys.jwks()).keys.map((key) => key.kid);
+
+  it("lets the permission service verify identity's tokens with the key set it serves over HTTP", async () => {
+    expect(identity.permission.config.PERMISSION_JWKS_URL).toBe(`${identity.baseUrl}/.well-known/jwks.json`);
+    const pair = await login();
+    expect(decodeProtectedHeader(pair.accessToken).alg).toBe('EdDSA');
+    await expect(
+      identity.rpc.request(
+        permissionRequests.check,
+        { actorId: pair.user.id, permission: 'identity:tenant:create' },
+        { token: pair.accessToken },
+      ),
+    ).resolves.toMatchObject({ allowed: true });
+    // Identity's guard asks the permission service with the same token.
+    await expect(
+      identity.rpc.request(api.createTenant, { slug: 'keyed', name: 'Keyed' }, { token: pair.accessToken }),
+    ).resolves.toMatchObject({ slug: 'keyed' });
+  });
 
   it('publishes the successor before it signs and keeps the predecessor until its tokens expire', async () => {
     const first = await login();

@@ -109,6 +109,14 @@ export interface StartOptions {
   beforeStart?: (databaseUrl: string) => Promise<void>;
   /** Leaves the service on its own system clock; `clock` then moves nothing. */
   systemClock?: boolean;
+  /** Runs in this NATS namespace (beside the services of another test) instead of a fresh one. */
+  namespace?: string;
+  /**
+   * Whether the stand-in key set answers identity.v1.jwks.get (true when omitted). False when the
+   * real identity runs in the namespace: tokens are then verified with identity's own key set,
+   * over NATS or from PERMISSION_JWKS_URL, and `call`/`send` with `as` cannot be used.
+   */
+  serveJwks?: boolean;
 }
 
 export async function startPermissionUnderTest(
@@ -116,7 +124,7 @@ export async function startPermissionUnderTest(
   options: StartOptions = {},
 ): Promise<PermissionUnderTest> {
   const database = await migratedPermissionDatabase();
-  const namespace = uniqueNamespace();
+  const namespace = options.namespace ?? uniqueNamespace();
   const ns = new Namespace(namespace);
   const clock = new TestClock();
   let app: INestApplication | undefined;
@@ -125,7 +133,7 @@ export async function startPermissionUnderTest(
   try {
     nats = await connectNats({ url: natsUrl(), name: 'permission-test-client' });
     const signer = await createTestSigner();
-    jwks = serveJwks(nats, ns, signer);
+    jwks = options.serveJwks === false ? undefined : serveJwks(nats, ns, signer);
     const config = loadConfig(permissionConfig, {
       DATABASE_URL: urlForLogin(database.url, permissionLogin),
       NATS_URL: natsUrl(),
@@ -172,7 +180,7 @@ export async function startPermissionUnderTest(
         return contract.response.parse(envelope.data) as ResponseOf<typeof contract>;
       },
       async stop() {
-        subscription.unsubscribe();
+        subscription?.unsubscribe();
         await started.close();
         await connection.drain();
         await database.drop();

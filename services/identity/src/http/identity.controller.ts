@@ -1,15 +1,17 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { identityRequests as api, type ParsedRequestOf, type Principal } from '@parley/contracts';
-import { Actor, AuthGuard } from '@parley/auth';
+import { Actor } from '@parley/auth';
 import { ContractPipe } from '@parley/http';
+import { AuthenticatedOnly, Public } from '@parley/permissions';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
 
 /**
  * Identity over HTTP, for browsers and anything that does not speak NATS: the same operations and
- * the same schemas as the NATS API.
+ * the same schemas as the NATS API. PermissionGuard verifies the access token of the
+ * authenticated-only routes.
  */
 @Controller()
 export class IdentityController {
@@ -20,12 +22,14 @@ export class IdentityController {
   ) {}
 
   @Get('.well-known/jwks.json')
+  @Public()
   @Header('Cache-Control', 'public, max-age=60')
   jwks() {
     return this.keys.jwks();
   }
 
   @Post('v1/sessions')
+  @Public()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   login(
@@ -36,6 +40,7 @@ export class IdentityController {
   }
 
   @Post('v1/sessions/refresh')
+  @Public()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   refresh(@Body(new ContractPipe(api.refresh.request)) body: ParsedRequestOf<typeof api.refresh>) {
@@ -44,25 +49,26 @@ export class IdentityController {
 
   @Post('v1/sessions/logout')
   @HttpCode(200)
-  @UseGuards(AuthGuard)
+  @AuthenticatedOnly()
   logout(@Actor() actor: Principal) {
     return this.sessions.logout(actor);
   }
 
   @Get('v1/sessions')
-  @UseGuards(AuthGuard)
+  @AuthenticatedOnly()
   async listSessions(@Actor() actor: Principal) {
     return { items: await this.sessions.list(actor, false) };
   }
 
   @Post('v1/users')
+  @Public()
   @HttpCode(201)
   register(@Body(new ContractPipe(api.registerUser.request)) body: ParsedRequestOf<typeof api.registerUser>) {
     return this.users.register(body);
   }
 
   @Get('v1/users/me')
-  @UseGuards(AuthGuard)
+  @AuthenticatedOnly()
   me(@Actor() actor: Principal) {
     return this.users.get(actor, actor.userId);
   }

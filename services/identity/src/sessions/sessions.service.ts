@@ -12,10 +12,10 @@ import {
 } from '@parley/contracts';
 import { OutboxWriter } from '@parley/db';
 import { createLogger, logSecurityEvent } from '@parley/logging';
+import { PermissionChecker } from '@parley/permissions';
 import { PasswordHasher } from '../crypto/password-hasher.js';
 import { hashToken, newRefreshToken } from '../crypto/tokens.js';
 import { CLOCK, IDENTITY_OPTIONS, type Clock, type IdentityOptions } from '../identity.options.js';
-import { IdentityPolicy } from '../identity.policy.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { toUser, type UserEntity } from '../users/user.entity.js';
@@ -46,7 +46,7 @@ export class SessionsService {
     private readonly hasher: PasswordHasher,
     private readonly keys: SigningKeysService,
     private readonly outbox: OutboxWriter,
-    private readonly policy: IdentityPolicy,
+    private readonly permissions: PermissionChecker,
     @Inject(IDENTITY_OPTIONS) private readonly options: IdentityOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -199,24 +199,33 @@ export class SessionsService {
     }
   }
 
+  /**
+   * Revokes a session of the actor's tenant: one's own, or another user's with
+   * identity:session:revoke on that user. The permission is checked before the transaction, so no
+   * row is held while the permission service may be asked.
+   */
   private async revokeOne(
     actor: Principal,
     sessionId: string,
     reason: RevocationReason,
   ): Promise<{ sessionId: string; revokedAt: string }> {
-    return this.dataSource.transaction(async (tx) => {
-      const session = await tx
-        .getRepository(SessionEntity)
-        .findOneBy({ id: sessionId, tenantId: actor.tenantId });
-      if (
-        !session ||
-        (session.userId !== actor.userId && !(await this.policy.administers(actor, actor.tenantId)))
-      ) {
-        throw new ParleyError('not_found', 'No such session', { sessionId });
-      }
-      const revokedAt = session.revokedAt ?? (await this.revokeSession(tx, session, reason, this.clock()));
-      return { sessionId, revokedAt: revokedAt.toISOString() };
-    });
+    const session = await this.dataSource
+      .getRepository(SessionEntity)
+      .findOneBy({ id: sessionId, tenantId: actor.tenantId });
+    if (!session) {
+      throw new ParleyError('not_found', 'No such session', { sessionId });
+    }
+    if (session.userId !== actor.userId) {
+      await this.permissions.require(actor, 'identity:session:revoke', {
+        type: 'user',
+        id: session.userId,
+        tenantId: session.tenantId,
+      });
+    }
+    const revokedAt =
+      session.revokedAt ??
+      (await this.dataSource.transaction((tx) => this.revokeSession(tx, session, reason, this.clock())));
+    return { sessionId, revokedAt: revokedAt.toISOString() };
   }
 
   private async revokeSession(

@@ -9,7 +9,7 @@ import {
   type Tenant,
 } from '@parley/contracts';
 import { OutboxWriter } from '@parley/db';
-import { IdentityPolicy } from '../identity.policy.js';
+import { PermissionChecker } from '@parley/permissions';
 import { TenantEntity, toTenant } from './tenant.entity.js';
 
 type CreateTenant = ParsedRequestOf<typeof identityRequests.createTenant>;
@@ -19,16 +19,22 @@ export class TenantsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
-    private readonly policy: IdentityPolicy,
+    private readonly permissions: PermissionChecker,
   ) {}
 
-  async create(actor: Principal, request: CreateTenant): Promise<Tenant> {
-    await this.policy.requirePlatformOperator(actor);
+  /** PermissionGuard has checked identity:tenant:create. */
+  create(request: CreateTenant): Promise<Tenant> {
     return this.dataSource.transaction((manager) => this.insert(manager, request));
   }
 
+  /**
+   * One's own tenant; another only for those who create tenants (platform operators). Anyone else
+   * gets the answer of a tenant that does not exist: the caller learns nothing about other tenants.
+   */
   async get(actor: Principal, tenantId: string): Promise<Tenant> {
-    await this.policy.requireTenantAccess(actor, tenantId);
+    if (tenantId !== actor.tenantId && !(await this.permissions.can(actor, 'identity:tenant:create'))) {
+      throw new ParleyError('not_found', 'No such tenant');
+    }
     const tenant = await this.dataSource.getRepository(TenantEntity).findOneBy({ id: tenantId });
     if (!tenant) {
       throw new ParleyError('not_found', 'No such tenant');

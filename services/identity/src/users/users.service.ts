@@ -10,8 +10,8 @@ import {
   type UserKind,
 } from '@parley/contracts';
 import { OutboxWriter } from '@parley/db';
+import { PermissionChecker } from '@parley/permissions';
 import { PasswordHasher } from '../crypto/password-hasher.js';
-import { IdentityPolicy } from '../identity.policy.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { TenantEntity } from '../tenants/tenant.entity.js';
 import { toUser, type UserEntity } from './user.entity.js';
@@ -37,7 +37,7 @@ export class UsersService {
     private readonly sessions: SessionsService,
     private readonly hasher: PasswordHasher,
     private readonly outbox: OutboxWriter,
-    private readonly policy: IdentityPolicy,
+    private readonly permissions: PermissionChecker,
   ) {}
 
   async register(request: SelfRegistration): Promise<User> {
@@ -56,8 +56,8 @@ export class UsersService {
     );
   }
 
+  /** In the actor's tenant; PermissionGuard has checked identity:user:create. */
   async create(actor: Principal, request: CreateUser): Promise<User> {
-    await this.policy.requireAdministrator(actor, actor.tenantId);
     const passwordHash = await this.hasher.hash(request.password);
     return this.dataSource.transaction((manager) =>
       this.insert(manager, actor.tenantId, request, passwordHash),
@@ -120,9 +120,21 @@ export class UsersService {
     return { items: page.map(toUser), nextCursor };
   }
 
+  /**
+   * One's own profile needs nothing more than being signed in; another user's needs
+   * identity:user:update on that user, checked once the user is known to exist in the tenant.
+   */
   async update(actor: Principal, request: UpdateUser): Promise<User> {
     if (request.userId !== actor.userId) {
-      await this.policy.requireAdministrator(actor, actor.tenantId);
+      const user = await this.users.findById(this.dataSource.manager, actor.tenantId, request.userId);
+      if (!user) {
+        throw new ParleyError('not_found', 'No such user', { userId: request.userId });
+      }
+      await this.permissions.require(actor, 'identity:user:update', {
+        type: 'user',
+        id: user.id,
+        tenantId: user.tenantId,
+      });
     }
     return this.dataSource.transaction(async (manager) => {
       const user = await this.lock(manager, actor.tenantId, request.userId);
@@ -147,8 +159,8 @@ export class UsersService {
     });
   }
 
+  /** PermissionGuard has checked identity:user:suspend on the user. */
   async suspend(actor: Principal, userId: string, reason: string | undefined): Promise<User> {
-    await this.policy.requireAdministrator(actor, actor.tenantId);
     if (userId === actor.userId) {
       throw new ParleyError('conflict', 'An administrator cannot suspend their own account');
     }
@@ -172,9 +184,11 @@ export class UsersService {
     });
   }
 
-  /** Soft delete: the row stays (and its history), the email becomes free, sessions end. */
+  /**
+   * Soft delete: the row stays (and its history), the email becomes free, sessions end.
+   * PermissionGuard has checked identity:user:suspend on the user.
+   */
   async delete(actor: Principal, userId: string): Promise<User> {
-    await this.policy.requireAdministrator(actor, actor.tenantId);
     if (userId === actor.userId) {
       throw new ParleyError('conflict', 'An administrator cannot delete their own account');
     }
@@ -192,8 +206,8 @@ export class UsersService {
     });
   }
 
+  /** PermissionGuard has checked identity:user:suspend on the user. */
   async reactivate(actor: Principal, userId: string): Promise<User> {
-    await this.policy.requireAdministrator(actor, actor.tenantId);
     return this.dataSource.transaction(async (manager) => {
       const user = await this.lock(manager, actor.tenantId, userId);
       if (user.status === 'active') {
