@@ -26,6 +26,11 @@ export const identityCatalog = defineCatalog({
       resourceTypes: ['user'],
     },
     {
+      permission: 'identity:user:delete',
+      description: 'Delete users of the tenant',
+      resourceTypes: ['user'],
+    },
+    {
       permission: 'identity:session:revoke',
       description: "Revoke other users' sessions in the tenant",
       resourceTypes: ['user'],

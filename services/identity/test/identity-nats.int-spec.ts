@@ -415,7 +415,7 @@ describe('identity over NATS', () => {
     });
     await expect(
       codeOf(identity.rpc.request(api.deleteUser, { userId: doomed.id }, { token: login.accessToken })),
-    ).resolves.toMatchObject(missing('identity:user:suspend'));
+    ).resolves.toMatchObject(missing('identity:user:delete'));
     await expect(
       codeOf(identity.rpc.request(api.deleteUser, { userId: operator.user.id }, { token })),
     ).resolves.toMatchObject({ code: 'conflict' });

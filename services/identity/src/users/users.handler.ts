@@ -63,7 +63,7 @@ export class UsersHandler {
    * covers both (the catalog declares no separate one).
    */
   @RequestHandler(api.deleteUser)
-  @RequirePermissions('identity:user:suspend', { resource: deleted })
+  @RequirePermissions('identity:user:delete', { resource: deleted })
   delete(@Actor() actor: Principal, @Payload() request: ParsedRequestOf<typeof api.deleteUser>) {
     return this.users.delete(actor, request.userId);
   }
