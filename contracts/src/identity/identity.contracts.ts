@@ -57,7 +57,8 @@ export const identityRequests = {
     service,
     entity: 'user',
     verb: 'create',
-    summary: "Registration of a person, bot or service account by an administrator of the actor's tenant",
+    summary:
+      "Registration of a person, bot or service account by an administrator of the actor's tenant, or by a platform operator in another tenant",
     authentication: 'actor',
     request: z.object({
       email: emailSchema,
@@ -65,6 +66,9 @@ export const identityRequests = {
       fullName: fullNameSchema,
       designation: designationSchema.optional(),
       kind: z.enum(userKinds).default('person'),
+      tenantId: idSchema
+        .optional()
+        .describe("Another tenant than the actor's: platform operators make a new tenant's first users"),
     }),
     response: userSchema,
   }),

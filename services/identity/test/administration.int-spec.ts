@@ -58,6 +58,43 @@ describe('administration in identity through the permission language', () => {
     ).resolves.toMatchObject({ code: 'unauthenticated' });
   });
 
+  it("lets a platform operator make a closed tenant's first user, and nobody else", async () => {
+    const closed = await identity.rpc.request(
+      api.createTenant,
+      { slug: 'closed-college', name: 'Closed College' },
+      as(identity.operator),
+    );
+    const first = await identity.rpc.request(
+      api.createUser,
+      { email: 'head@closed.test', password, fullName: 'Head', tenantId: closed.id },
+      as(identity.operator),
+    );
+    expect(first).toMatchObject({ tenantId: closed.id, kind: 'person' });
+    await expect(login('closed-college', 'head@closed.test')).resolves.toMatchObject({
+      user: { id: first.id },
+    });
+    // A tenant administrator cannot reach another tenant, and learns nothing about it.
+    for (const tenantId of [closed.id, '0190a000-0000-7000-8000-00000000dead']) {
+      await expect(
+        failureOf(
+          identity.rpc.request(
+            api.createUser,
+            { email: 'intruder@north.test', password, fullName: 'Intruder', tenantId },
+            as(north.admin),
+          ),
+        ),
+      ).resolves.toMatchObject({ code: 'not_found' });
+    }
+    // Naming one's own tenant is the same as naming none.
+    await expect(
+      identity.rpc.request(
+        api.createUser,
+        { email: 'own@north.test', password, fullName: 'Own', tenantId: north.tenant.id },
+        as(north.admin),
+      ),
+    ).resolves.toMatchObject({ tenantId: north.tenant.id });
+  });
+
   it('gives a tenant administrator nothing in another tenant, nor the platform', async () => {
     // Users of another tenant are not found: lookups are confined to the actor's tenant.
     for (const call of [

@@ -226,9 +226,9 @@ export const adminPassword = 'administrator password';
 /**
  * A tenant with its first administrator, made the way a platform team makes one: the operator
  * creates the tenant, its first person registers, and the operator calls
- * permission.v1.tenant-administrator.bootstrap for that person. The person registers themself
- * because identity creates users only in the caller's own tenant, so the tenant allows
- * self-registration.
+ * permission.v1.tenant-administrator.bootstrap for that person. The tenant allows
+ * self-registration, which tests use to add people; a tenant that does not gets its first users
+ * from the operator (identity.v1.user.create with tenantId, administration.int-spec.ts).
  */
 export async function tenantWithAdministrator(
   identity: IdentityWithPermissions,

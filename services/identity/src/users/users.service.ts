@@ -58,10 +58,17 @@ export class UsersService {
 
   /** In the actor's tenant; PermissionGuard has checked identity:user:create. */
   async create(actor: Principal, request: CreateUser): Promise<User> {
+    const tenantId = request.tenantId ?? actor.tenantId;
+    if (tenantId !== actor.tenantId) {
+      // A tenant's first users come from the platform operators, who create tenants; to anyone
+      // else another tenant does not exist.
+      const tenant = await this.dataSource.getRepository(TenantEntity).findOneBy({ id: tenantId });
+      if (!tenant || !(await this.permissions.can(actor, 'identity:tenant:create'))) {
+        throw new ParleyError('not_found', 'No such tenant', { tenantId });
+      }
+    }
     const passwordHash = await this.hasher.hash(request.password);
-    return this.dataSource.transaction((manager) =>
-      this.insert(manager, actor.tenantId, request, passwordHash),
-    );
+    return this.dataSource.transaction((manager) => this.insert(manager, tenantId, request, passwordHash));
   }
 
   /** Inserts a user, its credential and the user.created event in the caller's transaction. */
