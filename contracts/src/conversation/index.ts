@@ -1,0 +1,3 @@
+export * from './conversation.contracts.js';
+export * from './conversation.schema.js';
+export * from './conversation.permissions.js';

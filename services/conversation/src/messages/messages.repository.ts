@@ -1,0 +1,319 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { unreadCountCap } from '../conversations/conversations.repository.js';
+import { messageSelect, type MessageRow } from './message.row.js';
+import type { ReactionSummary } from './reactions.repository.js';
+
+export interface NewMessage {
+  conversationId: string;
+  tenantId: string;
+  senderId: string;
+  clientMessageId: string;
+  body: string;
+  replyToId: string | null;
+  mentions: readonly string[];
+  attachments: readonly string[];
+}
+
+/** The settings a send was decided on; publishing proceeds only while they still hold. */
+export interface SeenSettings {
+  isRestricted: boolean;
+  requiresApproval: boolean;
+}
+
+/**
+ * What an attempt to publish did: `published` the new row; `unchanged` nothing at all (the message
+ * was sent before, or the conversation changed since it was read); `raced` a sequence number was
+ * taken while a concurrent retry inserted the message, so the transaction must be rolled back.
+ */
+export type PublishOutcome =
+  { kind: 'published'; message: MessageRow } | { kind: 'unchanged' } | { kind: 'raced' };
+
+type PublishRow = MessageRow & { taken: string | null };
+
+/** A message with its reactions as one reader sees them. */
+export type MessageViewRow = MessageRow & { reactions: ReactionSummary[] };
+
+/** Which page a reader asks for: conversation, the reader's tenant and id, and the page size. */
+export interface PageOf {
+  conversationId: string;
+  tenantId: string;
+  readerId: string;
+  limit: number;
+}
+
+const columns = messageSelect('m');
+
+/** Messages. Callers have resolved the conversation in the actor's tenant. */
+@Injectable()
+export class MessagesRepository {
+  /**
+   * Publishes a message in one statement: takes the conversation's next sequence number (the
+   * row lock makes concurrent sends in one conversation take turns, so numbers are unique and,
+   * as a rolled-back send also returns its number, gapless), inserts the message and moves the
+   * sender's read position to it. Nothing happens when the sender already sent this client
+   * message id, when the conversation became read-only or deleted, or when its restricted and
+   * approval settings are no longer those the send was decided on.
+   */
+  async publish(manager: EntityManager, message: NewMessage, seen: SeenSettings): Promise<PublishOutcome> {
+    const rows: PublishRow[] = await manager.query(
+      `WITH next AS (
+         UPDATE conversation.conversations
+            SET last_sequence = last_sequence + 1, last_activity_at = now()
+          WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL AND NOT is_read_only
+            AND is_restricted = $9 AND requires_approval = $10
+            AND NOT EXISTS (
+              SELECT 1 FROM conversation.messages d
+              WHERE d.conversation_id = $1 AND d.sender_id = $3 AND d.client_message_id = $4
+            )
+          RETURNING last_sequence, last_activity_at
+       ), inserted AS (
+         INSERT INTO conversation.messages
+           (conversation_id, tenant_id, sender_id, client_message_id, body, reply_to_id,
+            mentioned_user_id, attached_file_id, status, sequence, published_at, created_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7::uuid[], $8::uuid[], 'published',
+                next.last_sequence, next.last_activity_at, next.last_activity_at
+         FROM next
+         ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
+         RETURNING *
+       ), reader AS (
+         UPDATE conversation.participants p
+            SET last_read_sequence = i.sequence, last_read_at = i.published_at
+           FROM inserted i
+          WHERE p.conversation_id = i.conversation_id AND p.user_id = i.sender_id
+            AND p.last_read_sequence < i.sequence
+         RETURNING 1
+       )
+       SELECT (SELECT last_sequence FROM next)::text AS taken, ${columns}
+       FROM (SELECT 1) AS one LEFT JOIN inserted m ON true`,
+      [
+        message.conversationId,
+        message.tenantId,
+        message.senderId,
+        message.clientMessageId,
+        message.body,
+        message.replyToId,
+        message.mentions,
+        message.attachments,
+        seen.isRestricted,
+        seen.requiresApproval,
+      ],
+    );
+    const row = rows[0] as PublishRow;
+    if (row.id !== null) {
+      const { taken: _taken, ...published } = row;
+      return { kind: 'published', message: published };
+    }
+    return row.taken === null ? { kind: 'unchanged' } : { kind: 'raced' };
+  }
+
+  /** Puts a message in the moderation queue; undefined when the sender already sent this one. */
+  async insertPending(manager: EntityManager, message: NewMessage): Promise<MessageRow | undefined> {
+    const rows: MessageRow[] = await manager.query(
+      `INSERT INTO conversation.messages AS m
+         (conversation_id, tenant_id, sender_id, client_message_id, body, reply_to_id,
+          mentioned_user_id, attached_file_id, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::uuid[], $8::uuid[], 'pending')
+       ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
+       RETURNING ${columns}`,
+      [
+        message.conversationId,
+        message.tenantId,
+        message.senderId,
+        message.clientMessageId,
+        message.body,
+        message.replyToId,
+        message.mentions,
+        message.attachments,
+      ],
+    );
+    return rows[0];
+  }
+
+  async findByClientMessageId(
+    manager: EntityManager,
+    conversationId: string,
+    senderId: string,
+    clientMessageId: string,
+  ): Promise<MessageRow | undefined> {
+    const rows: MessageRow[] = await manager.query(
+      `SELECT ${columns} FROM conversation.messages m
+       WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
+      [conversationId, senderId, clientMessageId],
+    );
+    return rows[0];
+  }
+
+  /** A message of the conversation, locked until the transaction ends when `lock` is set. */
+  async find(
+    manager: EntityManager,
+    conversationId: string,
+    messageId: string,
+    lock = false,
+  ): Promise<MessageRow | undefined> {
+    const rows: MessageRow[] = await manager.query(
+      `SELECT ${columns} FROM conversation.messages m WHERE m.conversation_id = $1 AND m.id = $2
+       ${lock ? 'FOR UPDATE' : ''}`,
+      [conversationId, messageId],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Published messages before a sequence number (all when undefined), newest first, each with its
+   * reactions as `reader` sees them.
+   */
+  history(
+    manager: EntityManager,
+    page: PageOf,
+    beforeSequence: number | undefined,
+  ): Promise<MessageViewRow[]> {
+    return this.readPage(
+      manager,
+      page,
+      'm.sequence IS NOT NULL AND ($5::bigint IS NULL OR m.sequence < $5)',
+      'DESC',
+      [beforeSequence ?? null],
+    );
+  }
+
+  /** Published messages after a sequence number, oldest first, with their reactions. */
+  after(manager: EntityManager, page: PageOf, afterSequence: number): Promise<MessageViewRow[]> {
+    return this.readPage(manager, page, 'm.sequence > $5', 'ASC', [afterSequence]);
+  }
+
+  /** Published replies to a message after a sequence number, oldest first, with their reactions. */
+  replies(
+    manager: EntityManager,
+    page: PageOf,
+    parentId: string,
+    afterSequence: number,
+  ): Promise<MessageViewRow[]> {
+    return this.readPage(manager, page, 'm.reply_to_id = $5 AND m.sequence > $6', 'ASC', [
+      parentId,
+      afterSequence,
+    ]);
+  }
+
+  /** The moderation queue, oldest first, after a message id. */
+  pending(
+    manager: EntityManager,
+    conversationId: string,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<MessageRow[]> {
+    return manager.query(
+      `SELECT ${columns} FROM conversation.messages m
+       WHERE m.conversation_id = $1 AND m.status = 'pending' AND ($2::uuid IS NULL OR m.id > $2::uuid)
+       ORDER BY m.id LIMIT $3`,
+      [conversationId, afterId ?? null, limit],
+    );
+  }
+
+  async edit(
+    manager: EntityManager,
+    messageId: string,
+    body: string,
+    mentions: readonly string[],
+  ): Promise<MessageRow> {
+    return this.updateOne(manager, `SET body = $2, mentioned_user_id = $3::uuid[], edited_at = now()`, [
+      messageId,
+      body,
+      mentions,
+    ]);
+  }
+
+  async softDelete(manager: EntityManager, messageId: string, deletedById: string): Promise<MessageRow> {
+    return this.updateOne(manager, `SET deleted_at = now(), deleted_by_id = $2`, [messageId, deletedById]);
+  }
+
+  /** Publishes a waiting message with the next sequence number of its conversation. */
+  async approve(manager: EntityManager, message: MessageRow, moderatorId: string): Promise<MessageRow> {
+    const next: [Array<{ last_sequence: string }>, number] = await manager.query(
+      `UPDATE conversation.conversations
+          SET last_sequence = last_sequence + 1, last_activity_at = now()
+        WHERE id = $1 RETURNING last_sequence`,
+      [message.conversation_id],
+    );
+    const sequence = (next[0][0] as { last_sequence: string }).last_sequence;
+    return this.updateOne(
+      manager,
+      `SET status = 'published', sequence = $2, published_at = now(), moderated_by_id = $3, moderated_at = now()`,
+      [message.id, sequence, moderatorId],
+    );
+  }
+
+  async reject(
+    manager: EntityManager,
+    messageId: string,
+    moderatorId: string,
+    reason: string | null,
+  ): Promise<MessageRow> {
+    return this.updateOne(
+      manager,
+      `SET status = 'rejected', rejection_reason = $3, moderated_by_id = $2, moderated_at = now()`,
+      [messageId, moderatorId, reason],
+    );
+  }
+
+  /** Live messages of others after a read position, counted up to the cap. */
+  async unreadCount(
+    manager: EntityManager,
+    conversationId: string,
+    userId: string,
+    afterSequence: number,
+  ): Promise<number> {
+    const rows: Array<{ count: number }> = await manager.query(
+      `SELECT count(*)::integer AS count FROM (
+         SELECT 1 FROM conversation.messages m
+         WHERE m.conversation_id = $1 AND m.sequence > $3 AND m.deleted_at IS NULL AND m.sender_id <> $2
+         LIMIT ${unreadCountCap}
+       ) backlog`,
+      [conversationId, userId, afterSequence],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  /**
+   * One page of messages in one statement: the rows, their reactions (emoji, count, whether the
+   * reader is among those who used it, in the order the emoji were first used), and the check
+   * that the conversation is a live one of the reader's tenant. Parameters: $1 conversation,
+   * $2 tenant, $3 reader, $4 limit, then `values`.
+   */
+  private readPage(
+    manager: EntityManager,
+    page: PageOf,
+    where: string,
+    order: 'ASC' | 'DESC',
+    values: unknown[],
+  ): Promise<MessageViewRow[]> {
+    return manager.query(
+      `SELECT ${columns}, COALESCE(r.reactions, '[]'::jsonb) AS reactions
+       FROM conversation.messages m
+       LEFT JOIN LATERAL (
+         SELECT jsonb_agg(
+                  jsonb_build_object('emoji', x.emoji, 'count', x.count, 'reactedByMe', x.mine)
+                  ORDER BY x.first_at, x.emoji) AS reactions
+         FROM (
+           SELECT emoji, count(*)::integer AS count, bool_or(user_id = $3) AS mine, min(created_at) AS first_at
+           FROM conversation.reactions WHERE message_id = m.id GROUP BY emoji
+         ) x
+       ) r ON true
+       WHERE m.conversation_id = $1 AND ${where}
+         AND EXISTS (
+           SELECT 1 FROM conversation.conversations c
+           WHERE c.id = $1 AND c.tenant_id = $2 AND c.deleted_at IS NULL
+         )
+       ORDER BY m.sequence ${order} LIMIT $4`,
+      [page.conversationId, page.tenantId, page.readerId, page.limit, ...values],
+    );
+  }
+
+  private async updateOne(manager: EntityManager, set: string, values: unknown[]): Promise<MessageRow> {
+    const rows: [MessageRow[], number] = await manager.query(
+      `UPDATE conversation.messages AS m ${set} WHERE m.id = $1 RETURNING ${columns}`,
+      values,
+    );
+    return rows[0][0] as MessageRow;
+  }
+}
