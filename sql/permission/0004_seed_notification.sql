@@ -11,11 +11,15 @@ INSERT INTO permission.permissions (permission, permission_domain_id, service, d
   ('notification:broadcast:send', 'notification', 'notification',
     'Send a broadcast to every user of the tenant', '{}'),
   ('notification:alert:send', 'notification', 'notification',
-    'Send a system alert to users of every tenant (platform operators)', '{}');
+    'Send a system alert to users of every tenant (platform operators)', '{}'),
+  ('notification:tenant-preference:update', 'notification', 'notification',
+    'Set the tenant''s default notification preferences', '{}');
 
 INSERT INTO permission.permission_set_members (permission_set_id, permission_id) VALUES
   ('0190a000-0000-7000-8000-000000000002', 'notification:notification:create'),
   ('0190a000-0000-7000-8000-000000000002', 'notification:broadcast:send'),
+  ('0190a000-0000-7000-8000-000000000002', 'notification:tenant-preference:update'),
+  ('0190a000-0000-7000-8000-000000000001', 'notification:tenant-preference:update'),
   ('0190a000-0000-7000-8000-000000000001', 'notification:notification:create'),
   ('0190a000-0000-7000-8000-000000000001', 'notification:broadcast:send'),
   ('0190a000-0000-7000-8000-000000000001', 'notification:alert:send');

@@ -96,7 +96,7 @@ describe('permission schema', () => {
         )
       ).rows.map((row) => row.permission_id),
     );
-    expect(members).toHaveLength(19);
+    expect(members).toHaveLength(20);
     for (const permission of platformOnlyPermissions) {
       expect(members).not.toContain(permission);
     }

@@ -1,0 +1,3 @@
+export * from './notification.contracts.js';
+export * from './notification.schema.js';
+export * from './notification.permissions.js';
