@@ -16,14 +16,16 @@ import {
   provisionDeadLetterStream,
   provisionServiceEventStream,
 } from '@parley/nats';
+import { ConversationEventsConsumer } from './attachments/conversation-events.consumer.js';
 import { FILE_OPTIONS, type FileOptions } from './file.options.js';
 import { ProcessingConsumer } from './processing/processing.consumer.js';
 import { RetentionService } from './retention/retention.service.js';
 
 /**
  * At start-up: the streams the service writes to exist (its events, the processing queue, the
- * dead letters), then the processing worker and the retention job start. Idempotent, so any number
- * of instances may start at once.
+ * dead letters), then the processing worker and the retention job start, and the service begins
+ * following conversation's published messages (in the background: their stream may not exist
+ * yet). Idempotent, so any number of instances may start at once.
  */
 @Injectable()
 export class BootstrapService implements OnApplicationBootstrap {
@@ -33,6 +35,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     @Inject(FILE_OPTIONS) private readonly options: FileOptions,
     private readonly processing: ProcessingConsumer,
     private readonly retention: RetentionService,
+    private readonly conversationEvents: ConversationEventsConsumer,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -43,6 +46,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     await provisionProcessingQueue(jsm, this.namespace, this.options.replicas);
     await this.processing.start();
     this.retention.start();
+    this.conversationEvents.start();
   }
 }
 

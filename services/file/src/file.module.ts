@@ -14,10 +14,20 @@ import {
 } from '@parley/nats';
 import { ObservabilityModule } from '@parley/observability';
 import { PermissionsModule } from '@parley/permissions';
+import { ConversationEventsConsumer } from './attachments/conversation-events.consumer.js';
+import { MessageAttachments } from './attachments/message-attachments.service.js';
 import { BootstrapService } from './bootstrap.service.js';
 import { DownloadsService } from './downloads/downloads.service.js';
 import { fileOptionsFrom, type FileConfig } from './file.config.js';
-import { CLOCK, FILE_OPTIONS, type Clock, type FileOptions } from './file.options.js';
+import {
+  CLOCK,
+  defaultFollowRetry,
+  FILE_OPTIONS,
+  FOLLOW_RETRY,
+  type Clock,
+  type FileOptions,
+  type FollowRetry,
+} from './file.options.js';
 import { AttachmentEntity } from './files/attachment.entity.js';
 import { FileAccess } from './files/file-access.js';
 import { FileEntity } from './files/file.entity.js';
@@ -41,6 +51,8 @@ export const fileEntities: DbModuleOptions['entities'] = [FileEntity, StorageCla
 export interface FileOverrides {
   /** The time uploads, downloads and retention use; the system clock when omitted. */
   clock?: Clock;
+  /** Delays between attempts to follow conversation's events before its stream exists. */
+  followRetry?: FollowRetry;
 }
 
 @Module({})
@@ -77,6 +89,7 @@ export class FileModule {
       providers: [
         { provide: FILE_OPTIONS, useValue: fileOptionsFrom(config) },
         { provide: CLOCK, useValue: overrides.clock ?? (() => new Date()) },
+        { provide: FOLLOW_RETRY, useValue: overrides.followRetry ?? defaultFollowRetry },
         {
           provide: StorageDrivers,
           inject: [NATS_CONNECTION, Namespace, FILE_OPTIONS],
@@ -97,6 +110,8 @@ export class FileModule {
         ProcessingService,
         ProcessingConsumer,
         RetentionService,
+        MessageAttachments,
+        ConversationEventsConsumer,
         BootstrapService,
       ],
     };

@@ -25,3 +25,14 @@ export const FILE_OPTIONS = Symbol('FILE_OPTIONS');
 /** The time source of uploads, downloads and retention; tests move it to make files expire. */
 export type Clock = () => Date;
 export const CLOCK = Symbol('CLOCK');
+
+/**
+ * Delays between attempts to start following the conversation service's events while its stream
+ * does not exist yet: doubling from `initialMs`, never more than `maxMs`.
+ */
+export interface FollowRetry {
+  initialMs: number;
+  maxMs: number;
+}
+export const FOLLOW_RETRY = Symbol('FOLLOW_RETRY');
+export const defaultFollowRetry: FollowRetry = { initialMs: 1000, maxMs: 30_000 };

@@ -44,6 +44,7 @@ import {
 } from '../../permission/test/permission.harness.js';
 import { fileConfig, type FileConfig } from '../src/file.config.js';
 import { startFile } from '../src/file.app.js';
+import type { FileOverrides } from '../src/file.module.js';
 import type { StorageDriverKind } from '../src/file.options.js';
 
 export const fileLogin = 'file_service';
@@ -130,11 +131,13 @@ export interface FileUnderTest {
 /**
  * The permission service with a tenant and its administrator, and beside it, in the same NATS
  * namespace, the file service on a fresh database and a fresh storage directory, listening on a
- * free port. Files go to `driver`.
+ * free port. Files go to `driver`. The conversation service's event stream is not created: a test
+ * that publishes conversation events creates it.
  */
 export async function startFileUnderTest(
   driver: StorageDriverKind = 'local_filesystem',
   env: Record<string, string> = {},
+  overrides: Omit<FileOverrides, 'clock'> = {},
 ): Promise<FileUnderTest> {
   const permission = await startPermissionUnderTest({}, { systemClock: true });
   let database: TestDatabase | undefined;
@@ -157,7 +160,7 @@ export async function startFileUnderTest(
       FILE_RETENTION_INTERVAL: '1d',
       ...env,
     });
-    const started = await startFile(config, { clock: clock.now });
+    const started = await startFile(config, { ...overrides, clock: clock.now });
     app = started;
     const baseUrl = (await started.getUrl()).replace('[::1]', '127.0.0.1');
     const nats = permission.nats;
@@ -306,6 +309,7 @@ export async function startFileUnderTest(
         const jsm = await jetstreamManager(nats);
         for (const stream of [
           namespace.stream(eventStreamName('file')),
+          namespace.stream(eventStreamName('conversation')),
           namespace.stream(fileProcessing.stream),
           `OBJ_${namespace.stream(config.FILE_OBJECT_STORE_BUCKET)}`,
         ]) {

@@ -64,6 +64,11 @@ export class FilesRepository {
     return manager.getRepository(FileEntity).findOneBy({ id: fileId, tenantId, deletedAt: IsNull() });
   }
 
+  /** A file of the tenant, deleted or not. */
+  findInTenant(manager: EntityManager, tenantId: string, fileId: string): Promise<FileEntity | null> {
+    return manager.getRepository(FileEntity).findOneBy({ id: fileId, tenantId });
+  }
+
   /** A file, whatever its tenant and state, locked for the rest of the transaction. */
   lock(manager: EntityManager, fileId: string): Promise<FileEntity | null> {
     return manager
