@@ -18,10 +18,13 @@ describe('notification contracts', () => {
   it('declare the permissions the permission service seeds, with the same descriptions', () => {
     const seed = readFileSync(resolve(root, 'sql/permission/0004_seed_notification.sql'), 'utf8');
     const seeded = [
-      ...seed.matchAll(/\('(notification:[a-z-]+:[a-z-]+)', 'notification', 'notification',\s*'([^']+)'/g),
+      ...seed.matchAll(
+        /\('(notification:[a-z-]+:[a-z-]+)', 'notification', 'notification',\s*'((?:[^']|'')+)'/g,
+      ),
     ];
-    expect(seeded.length).toBe(3);
-    for (const [, permission, description] of seeded) {
+    expect(seeded.length).toBe(notificationCatalog.permissions.length);
+    for (const [, permission, quoted] of seeded) {
+      const description = quoted!.replaceAll("''", "'");
       expect(notificationCatalog.permissions).toContainEqual({ permission, description, resourceTypes: [] });
     }
   });

@@ -60,17 +60,10 @@ describe('deploy/generate-service.mjs', () => {
   const schema = name.replace('-', '_');
   let root: string;
   let generated: Run;
-  // A service the subject catalogue and the launcher's port table already know.
-  let knownRoot: string;
-  let known: Run;
 
   beforeAll(async () => {
     root = await scratchRoot();
-    knownRoot = await scratchRoot();
-    [generated, known] = await Promise.all([
-      generate(name, '--port', '4321', '--root', root),
-      generate('notification', '--root', knownRoot),
-    ]);
+    generated = await generate(name, '--port', '4321', '--root', root);
   });
 
   it('creates the standard layout of a service', async () => {
@@ -134,16 +127,6 @@ describe('deploy/generate-service.mjs', () => {
     expect(generated.stdout).toContain(`List \`services/${name}\` under resources`);
   });
 
-  it('gives a service the launcher knows its port from the launcher', async () => {
-    expect(known).toMatchObject({ code: 0, stderr: '' });
-    expect(known.stdout).toContain('Created the notification service (HTTP port 3004)');
-    expect(known.stdout).not.toContain('serviceNames');
-    expect(known.stdout).not.toContain('servicePorts');
-    expect(
-      await readFile(join(knownRoot, 'services/notification/src/notification.config.ts'), 'utf8'),
-    ).toContain("default: '3004'");
-  });
-
   it('gives an unknown service a port from 3010 that no other service uses', async () => {
     const other = await scratchRoot();
     const portOf = (result: Run) => Number(/\(HTTP port (\d+)\)/.exec(result.stdout)?.[1]);
@@ -159,7 +142,7 @@ describe('deploy/generate-service.mjs', () => {
       join(root, 'tsconfig.json'),
       JSON.stringify({
         extends: join(repo, 'tsconfig.json'),
-        include: [join(root, 'services/**/*.ts'), join(knownRoot, 'services/**/*.ts')],
+        include: [join(root, 'services/**/*.ts')],
       }),
     );
     const tsc = await run(process.execPath, [
@@ -177,7 +160,6 @@ describe('deploy/generate-service.mjs', () => {
       '--check',
       join(root, 'services'),
       join(root, 'deploy'),
-      join(knownRoot, 'services'),
     ]);
     expect(prettier.stderr).toBe('');
     expect(prettier.code).toBe(0);
