@@ -58,8 +58,9 @@ type Round = 'idle' | 'more' | 'failed';
 /**
  * Publishes the schema's outbox in id order. Any number of relays may run (one per pod); the one
  * holding the schema's advisory lock on its own connection publishes, the others stand by and
- * take over when its session ends. A publish failure stops the round and the same row is retried
- * with capped backoff, so no event overtakes an earlier one. A crash between publish and marking
+ * take over when its session ends. A round publishes its rows together, in id order; a failure
+ * ends the round and the failed row is retried with capped backoff. Events are stored in id order,
+ * except that rows already on their way when an earlier one failed are stored before its retry. A crash between publish and marking
  * republishes with the same msgId, which JetStream drops as a duplicate.
  */
 export class OutboxRelay {
@@ -253,27 +254,31 @@ export class OutboxRelay {
       `SELECT id, subject, payload, headers FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [this.settings.batchSize],
     );
-    const published: string[] = [];
-    let failed = false;
-    for (const row of result.rows) {
-      if (this.stopping) {
-        break;
-      }
-      try {
-        await this.options.publisher.publish(row.subject, row.payload, {
-          msgId: row.id,
-          headers: row.headers,
-        });
-        published.push(row.id);
-      } catch (error) {
-        // Later rows wait: publishing them now would let them overtake this one.
-        this.logger.warn(
-          { err: error, eventId: row.id, subject: row.subject },
-          'publishing an outbox event failed; will retry',
-        );
-        failed = true;
-        break;
-      }
+    // The rows of a round go out together, in id order on one connection, so JetStream stores
+    // them in that order, and the round waits for their acknowledgements at once instead of one
+    // after the other. The rows before the first failure are marked published; the failed row and
+    // every row after it are sent again next round, and JetStream drops by msgId the copies it
+    // stored already. So a failure is the one case where later rows may be stored before an
+    // earlier one: they were on their way when it failed.
+    const rows = this.stopping ? [] : result.rows;
+    const outcomes = await Promise.allSettled(
+      rows.map((row) =>
+        this.options.publisher.publish(row.subject, row.payload, { msgId: row.id, headers: row.headers }),
+      ),
+    );
+    const failure = outcomes.findIndex((outcome) => outcome.status === 'rejected');
+    const published = (failure === -1 ? rows : rows.slice(0, failure)).map((row) => row.id);
+    const failed = failure !== -1;
+    if (failed) {
+      const row = rows[failure]!;
+      this.logger.warn(
+        {
+          err: (outcomes[failure] as PromiseRejectedResult).reason as unknown,
+          eventId: row.id,
+          subject: row.subject,
+        },
+        'publishing an outbox event failed; will retry',
+      );
     }
     if (published.length > 0) {
       await client.query(
