@@ -1,3 +1,4 @@
 export * from './infrastructure.js';
 export * from './isolation.js';
 export * from './errors.js';
+export * from './service-schema.js';

@@ -17,10 +17,9 @@ import {
   type TokenPair,
 } from '@parley/contracts';
 import { loadConfig } from '@parley/config';
-import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
 import {
-  createTestDatabase,
+  migratedServiceDatabase,
   eventually,
   natsUrl,
   uniqueNamespace,
@@ -48,20 +47,8 @@ export const conversationLogin = 'conversation_service';
 export { eventually };
 
 /** A fresh database with the conversation schema migrated; `drop()` removes it. */
-export async function migratedConversationDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  try {
-    await runMigrations({
-      adminUrl: database.url,
-      schema: 'conversation',
-      login: { name: conversationLogin },
-      directory: serviceSqlDirectory('conversation'),
-    });
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-  return database;
+export function migratedConversationDatabase(): Promise<TestDatabase> {
+  return migratedServiceDatabase('conversation');
 }
 
 /** Configuration of the conversation service in a test namespace, with its database and account. */

@@ -24,10 +24,9 @@ import {
   type StorageClass,
 } from '@parley/contracts';
 import { loadConfig } from '@parley/config';
-import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { Namespace, NatsRpcClient } from '@parley/nats';
 import {
-  createTestDatabase,
+  migratedServiceDatabase,
   eventually,
   natsUrl,
   urlForLogin,
@@ -50,20 +49,8 @@ import type { StorageDriverKind } from '../src/file.options.js';
 export const fileLogin = 'file_service';
 
 /** A fresh database with the file schema migrated; `drop()` removes it. */
-export async function migratedFileDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  try {
-    await runMigrations({
-      adminUrl: database.url,
-      schema: 'file',
-      login: { name: fileLogin },
-      directory: serviceSqlDirectory('file'),
-    });
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-  return database;
+export function migratedFileDatabase(): Promise<TestDatabase> {
+  return migratedServiceDatabase('file');
 }
 
 /** What an upload sends besides the body. */

@@ -20,10 +20,9 @@ import {
   type UserKind,
 } from '@parley/contracts';
 import { loadConfig } from '@parley/config';
-import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { connectNats, EventPublisher, Namespace, NatsRpcClient } from '@parley/nats';
 import {
-  createTestDatabase,
+  migratedServiceDatabase,
   eventually,
   natsUrl,
   uniqueNamespace,
@@ -47,20 +46,8 @@ export { eventually };
 export const notificationLogin = 'notification_service';
 
 /** A fresh database with the notification schema migrated; `drop()` removes it. */
-export async function migratedNotificationDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  try {
-    await runMigrations({
-      adminUrl: database.url,
-      schema: 'notification',
-      login: { name: notificationLogin },
-      directory: serviceSqlDirectory('notification'),
-    });
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-  return database;
+export function migratedNotificationDatabase(): Promise<TestDatabase> {
+  return migratedServiceDatabase('notification');
 }
 
 /** The service's configuration on a test database and namespace. */

@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { loadConfig } from '@parley/config';
-import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
 import {
-  createTestDatabase,
+  migratedServiceDatabase,
   natsUrl,
   uniqueNamespace,
   urlForLogin,
@@ -16,20 +15,8 @@ import { start{{Name}} } from '../src/{{name}}.app.js';
 export const {{camelName}}Login = '{{schema}}_service';
 
 /** A fresh database with the {{schema}} schema migrated; `drop()` removes it. */
-export async function migrated{{Name}}Database(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  try {
-    await runMigrations({
-      adminUrl: database.url,
-      schema: '{{schema}}',
-      login: { name: {{camelName}}Login },
-      directory: serviceSqlDirectory('{{name}}'),
-    });
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-  return database;
+export function migrated{{Name}}Database(): Promise<TestDatabase> {
+  return migratedServiceDatabase('{{name}}');
 }
 
 export interface {{Name}}UnderTest {
