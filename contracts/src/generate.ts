@@ -8,6 +8,16 @@ import type { EventContract, RequestContract } from './contract.js';
 import { errorEnvelopeSchema } from './errors.js';
 import { headerNames } from './headers.js';
 import { apiVersion, eventFilter } from './subjects.js';
+import {
+  connectRefusalReasons,
+  connectRefusalSchema,
+  realtimeCommands,
+  realtimeEvents,
+  roomEnvelopeSchema,
+  roomKinds,
+  type SocketCommand,
+  type SocketEvent,
+} from './realtime-edge/index.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -146,6 +156,184 @@ export function buildAsyncApi(
   };
 }
 
+/** `message:send` → `MessageSend`. */
+function socketId(event: string): string {
+  return pascal(event.replace(/:/g, '-'));
+}
+
+/**
+ * The AsyncAPI 3 document of the realtime edge: the Socket.IO events clients send (with their
+ * acknowledgements) and receive, how a connection authenticates, and the room subjects edge
+ * instances use among themselves. Separate from the NATS document, which it does not change.
+ */
+export function buildRealtimeAsyncApi(
+  commands: readonly SocketCommand[] = Object.values(realtimeCommands),
+  events: readonly SocketEvent[] = Object.values(realtimeEvents),
+): JsonSchema {
+  const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const messages: Record<string, unknown> = {};
+  const edge = [{ $ref: '#/servers/edge' }];
+
+  for (const command of commands) {
+    const id = socketId(command.event);
+    messages[id] = {
+      name: command.event,
+      summary: command.summary,
+      payload: jsonSchema(command.payload, 'input'),
+    };
+    messages[`${id}Ack`] = {
+      name: `${command.event} acknowledgement`,
+      payload: {
+        oneOf: [
+          {
+            type: 'object',
+            properties: { ok: { const: true }, data: jsonSchema(command.ack, 'output') },
+            required: ['ok', 'data'],
+          },
+          {
+            type: 'object',
+            properties: { ok: { const: false }, error: { $ref: '#/components/schemas/ErrorEnvelope' } },
+            required: ['ok', 'error'],
+          },
+        ],
+      },
+    };
+    channels[id] = {
+      address: command.event,
+      servers: edge,
+      description: command.summary,
+      messages: { command: { $ref: `#/components/messages/${id}` } },
+    };
+    channels[`${id}Ack`] = {
+      address: null,
+      servers: edge,
+      description: `Acknowledgement callback of ${command.event}`,
+      messages: { ack: { $ref: `#/components/messages/${id}Ack` } },
+    };
+    operations[id] = {
+      action: 'receive',
+      channel: { $ref: `#/channels/${id}` },
+      summary: command.summary,
+      description:
+        command.relays === undefined
+          ? 'Handled by the edge.'
+          : `Relayed to ${command.relays.subject} with the connection's access token.`,
+      reply: { channel: { $ref: `#/channels/${id}Ack` } },
+    };
+  }
+
+  for (const event of events) {
+    const id = `${socketId(event.event)}Event`;
+    messages[id] = {
+      name: event.event,
+      summary: event.summary,
+      payload: jsonSchema(event.payload, 'output'),
+    };
+    channels[id] = {
+      address: event.event,
+      servers: edge,
+      description: `${event.summary}. Sent to: ${event.audience}.`,
+      messages: { event: { $ref: `#/components/messages/${id}` } },
+    };
+    operations[id] = {
+      action: 'send',
+      channel: { $ref: `#/channels/${id}` },
+      summary: event.summary,
+    };
+  }
+
+  messages['ConnectError'] = {
+    name: 'connect_error',
+    summary: `A refused connection; details.reason is one of ${connectRefusalReasons.join(', ')}`,
+    payload: jsonSchema(connectRefusalSchema, 'output'),
+  };
+  channels['ConnectError'] = {
+    address: 'connect_error',
+    servers: edge,
+    description: 'Socket.IO connect_error: its data is the error envelope',
+    messages: { refusal: { $ref: '#/components/messages/ConnectError' } },
+  };
+  operations['ConnectError'] = {
+    action: 'send',
+    channel: { $ref: '#/channels/ConnectError' },
+    summary: 'Refuse a connection with a reason',
+  };
+
+  messages['RoomEnvelope'] = {
+    name: 'room envelope',
+    summary: 'What one edge instance publishes for the sockets of a room on every instance',
+    payload: jsonSchema(roomEnvelopeSchema, 'output'),
+  };
+  channels['Room'] = {
+    address: `realtime-edge.${apiVersion}.rooms.{tenantId}.{kind}.{id}`,
+    servers: [{ $ref: '#/servers/nats' }],
+    description:
+      'Core NATS subject of one room, between edge instances: an instance subscribes while it has a socket in ' +
+      'the room',
+    parameters: {
+      tenantId: { description: 'Tenant of the room' },
+      kind: { description: 'Kind of room', enum: [...roomKinds] },
+      id: { description: 'User, tenant or conversation id' },
+    },
+    messages: { envelope: { $ref: '#/components/messages/RoomEnvelope' } },
+  };
+  operations['RoomPublish'] = {
+    action: 'send',
+    channel: { $ref: '#/channels/Room' },
+    summary: 'The instance that consumed an event (or received a typing indicator) publishes it to its room',
+  };
+  operations['RoomReceive'] = {
+    action: 'receive',
+    channel: { $ref: '#/channels/Room' },
+    summary: 'Instances with sockets in the room emit it to them',
+  };
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Parley realtime API',
+      version: apiVersion,
+      description:
+        'Socket.IO events between clients and the realtime edge (docs/realtime-edge.md). Commands are ' +
+        'acknowledged with {"ok":true,"data":…} or {"ok":false,"error":{code,message,details}}. A connection ' +
+        'authenticates with an access token in the handshake: auth.token, the Authorization header, or the ' +
+        'token query parameter where the edge allows it.',
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      edge: {
+        host: '127.0.0.1:3000',
+        pathname: '/socket.io/',
+        protocol: 'ws',
+        description: 'Socket.IO 4 over WebSocket',
+        security: [{ $ref: '#/components/securitySchemes/handshakeToken' }],
+      },
+      nats: {
+        host: '127.0.0.1:4222',
+        protocol: 'nats',
+        description: 'Between edge instances only',
+      },
+    },
+    channels,
+    operations,
+    components: {
+      messages,
+      schemas: { ErrorEnvelope: jsonSchema(errorEnvelopeSchema, 'output') },
+      securitySchemes: {
+        handshakeToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An access token of identity: in the handshake auth object ({ token }), the Authorization header, ' +
+            'or the token query parameter',
+        },
+      },
+    },
+  };
+}
+
 /** The subject catalog in Markdown, for docs/. */
 export function buildSubjectCatalog(
   requests: readonly RequestContract[] = requestCatalog,
@@ -231,6 +419,10 @@ export function generatedFiles(): GeneratedFile[] {
   return [
     { path: 'contracts/generated/asyncapi.json', content: `${JSON.stringify(buildAsyncApi(), null, 2)}\n` },
     { path: 'contracts/generated/schemas.json', content: `${JSON.stringify(buildJsonSchemas(), null, 2)}\n` },
+    {
+      path: 'contracts/generated/asyncapi-realtime.json',
+      content: `${JSON.stringify(buildRealtimeAsyncApi(), null, 2)}\n`,
+    },
     { path: 'docs/generated/subjects.md', content: buildSubjectCatalog() },
     { path: 'docs/generated/permissions.md', content: buildPermissionCatalog() },
   ];

@@ -7,3 +7,7 @@ export * from './common.js';
 export * from './identity/index.js';
 export * from './catalog.js';
 export * from './permission/index.js';
+export * from './file/index.js';
+export * from './conversation/index.js';
+export * from './notification/index.js';
+export * from './realtime-edge/index.js';

@@ -1,0 +1,10 @@
+export { ConversationPositions, type Arrival } from './conversation-positions.js';
+export {
+  newClientMessageId,
+  ParleyClient,
+  ParleyClientError,
+  type ParleyClientOptions,
+  type ServerEventName,
+  type ServerEvents,
+  type TokenSource,
+} from './parley-client.js';

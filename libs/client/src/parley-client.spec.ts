@@ -1,0 +1,360 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import { realtimeCommands } from '@parley/contracts';
+import { ParleyClient, ParleyClientError } from './parley-client.js';
+
+/** A token whose claims the client reads (it never verifies them; the edge does). */
+function tokenFor(userId: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none' })}.${part({ sub: userId })}.signature`;
+}
+
+type Answer = (payload: Record<string, unknown>) => unknown;
+
+/**
+ * A stand-in for the edge: it accepts any token but "refused", answers commands from `answers`
+ * (an ack of `{ ok: true, data }`), and records what it received.
+ */
+class FakeEdge {
+  readonly received: Array<{ event: string; payload: Record<string, unknown>; token: unknown }> = [];
+  readonly answers = new Map<string, Answer>();
+  readonly sockets: Socket[] = [];
+  private readonly http: HttpServer = createServer();
+  private readonly io = new Server(this.http, { transports: ['websocket'] });
+
+  async start(): Promise<string> {
+    this.io.use((socket, next) => {
+      if (socket.handshake.auth['token'] === 'refused') {
+        const error = new Error('refused') as Error & { data?: unknown };
+        error.data = {
+          code: 'unauthenticated',
+          message: 'The access token has expired',
+          details: { reason: 'expired' },
+        };
+        next(error);
+        return;
+      }
+      next();
+    });
+    this.io.on('connection', (socket) => {
+      this.sockets.push(socket);
+      socket.onAny((event: string, payload: Record<string, unknown>, ack?: (reply: unknown) => void) => {
+        this.received.push({ event, payload, token: socket.handshake.auth['token'] });
+        const answer = this.answers.get(event);
+        ack?.(answer === undefined ? { ok: true, data: {} } : answer(payload));
+      });
+    });
+    await new Promise<void>((resolve) => this.http.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+  }
+
+  /** The socket connected last. */
+  get socket(): Socket {
+    return this.sockets.at(-1) as Socket;
+  }
+
+  of(event: string): Array<Record<string, unknown>> {
+    return this.received.filter((entry) => entry.event === event).map((entry) => entry.payload);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      void this.io.close(() => resolve());
+    });
+  }
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error('Timed out');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const message = (conversationId: string, sequence: number | null) => ({
+  conversationId,
+  sequence,
+  id: randomUUID(),
+});
+
+describe('ParleyClient', () => {
+  let edge: FakeEdge;
+  let url: string;
+  const clients: ParleyClient[] = [];
+  const me = randomUUID();
+  const a = randomUUID();
+  const b = randomUUID();
+
+  beforeEach(async () => {
+    edge = new FakeEdge();
+    url = await edge.start();
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) {
+      client.disconnect();
+    }
+    await edge.stop();
+  });
+
+  function client(options: Partial<ConstructorParameters<typeof ParleyClient>[0]> = {}): ParleyClient {
+    const created = new ParleyClient({ url, token: tokenFor(me), ackTimeoutMs: 2000, ...options });
+    clients.push(created);
+    return created;
+  }
+
+  it('catches up on the conversations it follows at every connection', async () => {
+    edge.answers.set(realtimeCommands.conversationSync.event, () => ({
+      ok: true,
+      data: {
+        conversations: {
+          [a]: { status: 'synced', lastSequence: 4, replayed: 0 },
+          [b]: { status: 'refused', error: { code: 'forbidden', message: 'no' } },
+        },
+      },
+    }));
+    const sdk = client({ conversations: { [a]: 4, [b]: 9 } });
+    await sdk.connect();
+    expect(edge.of('conversation:sync')).toEqual([{ conversations: { [a]: 4, [b]: 9 } }]);
+    expect(sdk.followed()).toEqual({ [a]: 4 });
+    expect(edge.received[0]?.token).toBe(tokenFor(me));
+  });
+
+  it('rejects connect() with the refusal', async () => {
+    const refusal = await client({ token: 'refused' })
+      .connect()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(refusal).toBeInstanceOf(ParleyClientError);
+    expect(refusal).toMatchObject({ code: 'unauthenticated', details: { reason: 'expired' } });
+  });
+
+  it('hands each message over once and in order, and syncs again on a gap', async () => {
+    const sdk = client({ conversations: { [a]: 0 } });
+    const seen: Array<number | null> = [];
+    sdk.on('message:new', (payload) => seen.push(payload.sequence));
+    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => {
+      const from = (payload['conversations'] as Record<string, number>)[a] as number;
+      if (from === 1) {
+        setTimeout(() => {
+          edge.socket.emit('message:new', message(a, 2));
+          edge.socket.emit('message:new', message(a, 3));
+        }, 10);
+      }
+      return {
+        ok: true,
+        data: { conversations: { [a]: { status: 'synced', lastSequence: from, replayed: 0 } } },
+      };
+    });
+    await sdk.connect();
+    for (const sequence of [1, 1, 3, null]) {
+      edge.socket.emit('message:new', message(a, sequence));
+    }
+    await until(() => seen.length === 4);
+    expect(seen).toEqual([1, null, 2, 3]);
+    expect(edge.of('conversation:sync').at(-1)).toEqual({ conversations: { [a]: 1 } });
+    expect(sdk.lastSequence(a)).toBe(3);
+  });
+
+  it('follows what the edge makes it follow, and forgets what it leaves', async () => {
+    const sdk = client();
+    const reset: unknown[] = [];
+    sdk.on('sync:reset', (payload) => reset.push(payload));
+    await sdk.connect();
+    const c = randomUUID();
+    const participant = (userId: string, conversationId: string) => ({
+      conversationId,
+      participant: {
+        conversationId,
+        userId,
+        standing: 'member',
+        joinedAt: new Date().toISOString(),
+        addedById: null,
+        validUntil: null,
+        mutedUntil: null,
+        lastReadSequence: 5,
+        lastReadAt: null,
+      },
+    });
+    const socket = edge.socket;
+    socket.emit('conversation:created', {
+      conversation: {
+        id: a,
+        kind: 'direct',
+        title: null,
+        topic: null,
+        visibility: 'private',
+        isRestricted: false,
+        isReadOnly: false,
+        requiresApproval: false,
+        directUserIds: [me, b],
+        createdById: b,
+        participantCount: 2,
+        lastSequence: 0,
+        lastActivityAt: new Date().toISOString(),
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+      },
+      participantIds: [me, b],
+    });
+    socket.emit('participant:added', participant(me, b));
+    socket.emit('participant:added', participant(randomUUID(), c));
+    socket.emit('sync:reset', { conversationId: a, lastSequence: 12, missed: 12 });
+    await until(() => reset.length === 1);
+    expect(sdk.followed()).toEqual({ [a]: 12, [b]: 5 });
+    socket.emit('participant:removed', { conversationId: b, userId: me, removedById: null });
+    socket.emit('conversation:deleted', { conversationId: a, deletedById: b });
+    socket.emit('participant:removed', { conversationId: c, userId: randomUUID(), removedById: null });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sdk.followed()).toEqual({});
+  });
+
+  it('follows, unfollows, focuses and blurs through commands, and focuses again after a reconnection', async () => {
+    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
+      ok: true,
+      data: {
+        conversations: Object.fromEntries(
+          Object.entries(payload['conversations'] as Record<string, number>).map(([id, from]) => [
+            id,
+            { status: 'reset', lastSequence: from + 100, missed: 100 },
+          ]),
+        ),
+      },
+    }));
+    const sdk = client();
+    await sdk.connect();
+    expect(await sdk.follow(a, 3)).toEqual({ status: 'reset', lastSequence: 103, missed: 100 });
+    expect(sdk.lastSequence(a)).toBe(103);
+    await sdk.follow(b);
+    expect(edge.of('conversation:sync').at(-1)).toEqual({ conversations: { [b]: 0 } });
+    await sdk.unfollow(b);
+    expect(sdk.lastSequence(b)).toBeUndefined();
+    await sdk.focus(a);
+    await sdk.focus(b);
+    await sdk.blur(b);
+    expect(edge.of('conversation:blur')).toEqual([{ conversationId: b }]);
+    const reconnected = new Promise((resolve) => sdk.socket.io.once('reconnect', resolve));
+    edge.socket.disconnect(false);
+    sdk.socket.io.engine.close();
+    await reconnected;
+    await until(() => edge.of('conversation:focus').length === 3);
+    expect(edge.of('conversation:focus').at(-1)).toEqual({ conversationId: a });
+  });
+
+  it('sends a message with a fresh client message id, and throws refusals as ParleyClientError', async () => {
+    edge.answers.set(realtimeCommands.messageSend.event, (payload) =>
+      payload['body'] === 'no'
+        ? {
+            ok: false,
+            error: { code: 'forbidden', message: 'Missing permission', details: { missing: ['x:y:z'] } },
+          }
+        : { ok: true, data: payload },
+    );
+    const sdk = client();
+    await sdk.connect();
+    const sent = await sdk.sendMessage({ conversationId: a, body: 'hi' });
+    expect(sent).toMatchObject({
+      conversationId: a,
+      body: 'hi',
+      clientMessageId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(
+      await sdk.sendMessage({ conversationId: a, body: 'again', clientMessageId: 'mine' }),
+    ).toMatchObject({
+      clientMessageId: 'mine',
+    });
+    const refused = await sdk.sendMessage({ conversationId: a, body: 'no' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({
+      name: 'ParleyClientError',
+      code: 'forbidden',
+      details: { missing: ['x:y:z'] },
+    });
+  });
+
+  it('refreshes a token it can renew when the edge warns, and reports a failed refresh', async () => {
+    let issued = 0;
+    const sdk = client({
+      token: () => {
+        issued += 1;
+        return tokenFor(me);
+      },
+    });
+    const errors: unknown[] = [];
+    sdk.on('error', (error) => errors.push(error));
+    await sdk.connect();
+    edge.socket.emit('auth:expiring', { expiresAt: new Date().toISOString() });
+    await until(() => edge.of('auth:refresh').length === 1);
+    expect(issued).toBe(2);
+    edge.answers.set(realtimeCommands.authRefresh.event, () => ({
+      ok: false,
+      error: {
+        code: 'unauthenticated',
+        message: 'The access token has expired',
+        details: { reason: 'expired' },
+      },
+    }));
+    edge.socket.emit('auth:expiring', { expiresAt: new Date().toISOString() });
+    await until(() => errors.length === 1);
+    expect(errors[0]).toEqual({
+      code: 'unauthenticated',
+      message: 'The access token has expired',
+      details: { reason: 'expired' },
+      event: null,
+    });
+
+    // A fixed token cannot be renewed: nothing is sent.
+    const fixed = client();
+    await fixed.connect();
+    edge.socket.emit('auth:expiring', { expiresAt: new Date().toISOString() });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(edge.of('auth:refresh')).toHaveLength(2);
+  });
+
+  it('reconnects after its token expired, but not after its session was revoked', async () => {
+    const sdk = client({ token: () => tokenFor(me) });
+    await sdk.connect();
+    const first = edge.socket;
+    first.emit('auth:ended', { reason: 'token_expired' });
+    first.disconnect(true);
+    await until(() => edge.sockets.length === 2 && sdk.connected);
+
+    const revoked = client({ token: () => tokenFor(me) });
+    await revoked.connect();
+    const ended: string[] = [];
+    revoked.on('auth:ended', (payload) => ended.push(payload.reason));
+    edge.socket.emit('auth:ended', { reason: 'session_revoked' });
+    edge.socket.disconnect(true);
+    await until(() => !revoked.connected);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(ended).toEqual(['session_revoked']);
+    expect(edge.sockets).toHaveLength(3);
+  });
+
+  it('reports a catch-up that failed after a reconnection', async () => {
+    edge.answers.set(realtimeCommands.conversationSync.event, () => ({
+      ok: false,
+      error: { code: 'unavailable', message: 'No service answers' },
+    }));
+    const sdk = client({ conversations: { [a]: 1 } });
+    const errors: unknown[] = [];
+    const stop = sdk.on('error', (error) => errors.push(error));
+    await sdk.connect();
+    expect(errors).toEqual([{ code: 'unavailable', message: 'No service answers', event: null }]);
+    stop();
+    // A token that is not a JWT names no user: its user's additions are not recognised.
+    const odd = client({ token: 'not.a-jwt' });
+    await odd.connect();
+    edge.socket.emit('participant:added', { conversationId: b });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(odd.followed()).toEqual({});
+  });
+});

@@ -1,0 +1,376 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import {
+  conversationEvents,
+  realtimeCommands,
+  realtimeEvents,
+  type Ack,
+  type CommandAckOf,
+  type CommandPayloadOf,
+  type ErrorEnvelope,
+  type MessageView,
+  type RealtimeEvents,
+  type SocketCommand,
+  type SocketEventPayloadOf,
+  type SyncOutcome,
+} from '@parley/contracts';
+import { ConversationPositions } from './conversation-positions.js';
+
+/** Every server event by name, with its payload. */
+export type ServerEvents = {
+  [K in keyof RealtimeEvents as RealtimeEvents[K]['event']]: SocketEventPayloadOf<RealtimeEvents[K]>;
+};
+export type ServerEventName = keyof ServerEvents;
+
+/** The access token, or where to get a fresh one (called at every connection and before expiry). */
+export type TokenSource = string | (() => string | Promise<string>);
+
+export interface ParleyClientOptions {
+  /** The edge, e.g. `https://chat.example.com` (Socket.IO path `/socket.io/`). */
+  readonly url: string;
+  readonly token: TokenSource;
+  /** Conversations to follow from the start, with the last sequence number seen in each. */
+  readonly conversations?: Readonly<Record<string, number>>;
+  /** How long a command may wait for its acknowledgement; 10 s when omitted. */
+  readonly ackTimeoutMs?: number;
+  /** Socket.IO client options over the defaults (WebSocket only, reconnection on). */
+  readonly socket?: Partial<ManagerOptions & SocketOptions>;
+}
+
+/** A refused command or connection: the error envelope of the edge or of the service behind it. */
+export class ParleyClientError extends Error {
+  override readonly name = 'ParleyClientError';
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(envelope: ErrorEnvelope) {
+    super(envelope.message);
+    this.code = envelope.code;
+    this.details = envelope.details;
+  }
+}
+
+type Handler<N extends ServerEventName> = (payload: ServerEvents[N]) => void;
+
+const events = realtimeEvents;
+const createdPayload = conversationEvents.conversationCreated.payload;
+const joinedPayload = conversationEvents.participantJoined.payload;
+const leftPayload = conversationEvents.participantLeft.payload;
+
+/**
+ * The client of the realtime edge, for browsers and Node.
+ *
+ * - Connects over WebSocket with the access token in the handshake's `auth`, asking `token` again
+ *   at every (re)connection, and sends `auth:refresh` when the edge warns the token expires.
+ * - Keeps the last sequence number of every conversation it follows; after each (re)connection, to
+ *   whichever edge instance, it sends `conversation:sync` with them, so the missed messages arrive
+ *   first, in order, then the live ones. `message:new` handlers see each message once, in order;
+ *   a gap (which the edge prevents) makes it sync that conversation again.
+ * - Commands return the acknowledgement's data, or throw `ParleyClientError` with its code.
+ */
+export class ParleyClient {
+  readonly socket: Socket;
+  private readonly positions = new ConversationPositions();
+  private readonly focused = new Set<string>();
+  private readonly handlers = new Map<string, Set<(payload: never) => void>>();
+  private readonly resyncing = new Set<string>();
+  private readonly ackTimeoutMs: number;
+  private readonly token: TokenSource;
+  /** The token last handed to the edge: whose connection this is. */
+  private currentToken: string | undefined;
+  private resuming: Promise<void> = Promise.resolve();
+
+  constructor(options: ParleyClientOptions) {
+    this.token = options.token;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    for (const [conversationId, sequence] of Object.entries(options.conversations ?? {})) {
+      this.positions.set(conversationId, sequence);
+    }
+    this.socket = io(options.url, {
+      transports: ['websocket'],
+      autoConnect: false,
+      ...options.socket,
+      auth: (callback) => {
+        this.freshToken().then(
+          (token) => callback({ token }),
+          () => callback({}),
+        );
+      },
+    });
+    this.socket.on('connect', () => {
+      this.resuming = this.resume();
+    });
+    this.socket.onAny((event: string, payload: unknown) => this.received(event, payload));
+  }
+
+  /**
+   * Connects and catches up on the conversations followed; rejects with the edge's refusal (its
+   * reason in `details.reason`).
+   */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const connected = () => {
+        this.socket.off('connect_error', refused);
+        void this.resuming.then(resolve);
+      };
+      const refused = (error: Error & { data?: ErrorEnvelope }) => {
+        if (error.data !== undefined) {
+          this.socket.off('connect', connected);
+          reject(new ParleyClientError(error.data));
+        }
+      };
+      this.socket.once('connect', connected);
+      this.socket.on('connect_error', refused);
+      this.socket.connect();
+    });
+  }
+
+  disconnect(): void {
+    this.socket.disconnect();
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** Sends a command; resolves with the acknowledgement's data. */
+  async send<C extends SocketCommand>(command: C, payload: CommandPayloadOf<C>): Promise<CommandAckOf<C>> {
+    const reply = (await this.socket.timeout(this.ackTimeoutMs).emitWithAck(command.event, payload)) as Ack<
+      CommandAckOf<C>
+    >;
+    if (!reply.ok) {
+      throw new ParleyClientError(reply.error);
+    }
+    return reply.data;
+  }
+
+  /** Sends a message with a fresh client message id (so a retry of this call cannot post twice). */
+  sendMessage(
+    message: Omit<CommandPayloadOf<typeof realtimeCommands.messageSend>, 'clientMessageId'> & {
+      clientMessageId?: string;
+    },
+  ): Promise<CommandAckOf<typeof realtimeCommands.messageSend>> {
+    return this.send(realtimeCommands.messageSend, {
+      ...message,
+      clientMessageId: message.clientMessageId ?? newClientMessageId(),
+    });
+  }
+
+  /** Follows a conversation from the last sequence number seen (known, given, or 0). */
+  async follow(conversationId: string, lastSequence?: number): Promise<SyncOutcome> {
+    const from = lastSequence ?? this.positions.get(conversationId) ?? 0;
+    this.positions.set(conversationId, from);
+    const answer = await this.send(realtimeCommands.conversationSync, {
+      conversations: { [conversationId]: from },
+    });
+    const outcome = answer.conversations[conversationId] as SyncOutcome;
+    this.settle(conversationId, outcome);
+    return outcome;
+  }
+
+  async unfollow(conversationId: string): Promise<void> {
+    this.positions.forget(conversationId);
+    await this.send(realtimeCommands.conversationUnsubscribe, { conversationId });
+  }
+
+  /** The last sequence number seen in a followed conversation. */
+  lastSequence(conversationId: string): number | undefined {
+    return this.positions.get(conversationId);
+  }
+
+  /**
+   * Every followed conversation with its last sequence number: what an application keeps (in
+   * storage) to give as `conversations` to the next client, on this device or after a restart.
+   */
+  followed(): Record<string, number> {
+    return this.positions.snapshot();
+  }
+
+  /** The conversation is on screen (notifications about it are left out); kept across reconnections. */
+  async focus(conversationId: string): Promise<void> {
+    this.focused.add(conversationId);
+    await this.send(realtimeCommands.conversationFocus, { conversationId });
+  }
+
+  async blur(conversationId: string): Promise<void> {
+    this.focused.delete(conversationId);
+    await this.send(realtimeCommands.conversationBlur, { conversationId });
+  }
+
+  /** Listens to a server event; returns what stops listening. */
+  on<N extends ServerEventName>(event: N, handler: Handler<N>): () => void {
+    let set = this.handlers.get(event);
+    if (set === undefined) {
+      set = new Set();
+      this.handlers.set(event, set);
+    }
+    const stored = handler as (payload: never) => void;
+    set.add(stored);
+    return () => {
+      set.delete(stored);
+    };
+  }
+
+  private async freshToken(): Promise<string> {
+    this.currentToken = typeof this.token === 'string' ? this.token : await this.token();
+    return this.currentToken;
+  }
+
+  /** After every (re)connection: catch up on every followed conversation, restore focus. */
+  private async resume(): Promise<void> {
+    const conversations = this.positions.snapshot();
+    try {
+      if (Object.keys(conversations).length > 0) {
+        const answer = await this.send(realtimeCommands.conversationSync, { conversations });
+        for (const [conversationId, outcome] of Object.entries(answer.conversations)) {
+          this.settle(conversationId, outcome);
+        }
+      }
+      for (const conversationId of this.focused) {
+        await this.send(realtimeCommands.conversationFocus, { conversationId });
+      }
+    } catch (error) {
+      this.deliver(events.error.event, toSocketError(error));
+    }
+  }
+
+  private settle(conversationId: string, outcome: SyncOutcome): void {
+    if (outcome.status === 'refused') {
+      // Not (or no longer) readable: stop asking for it.
+      this.positions.forget(conversationId);
+    } else {
+      this.positions.set(conversationId, outcome.lastSequence);
+    }
+  }
+
+  private received(event: string, payload: unknown): void {
+    switch (event) {
+      case events.messageNew.event:
+        this.receivedMessage(payload as MessageView);
+        return;
+      case events.syncReset.event:
+        this.positions.set(
+          (payload as ServerEvents['sync:reset']).conversationId,
+          (payload as ServerEvents['sync:reset']).lastSequence,
+        );
+        break;
+      case events.authExpiring.event:
+        void this.refresh();
+        break;
+      case events.authEnded.event:
+        this.ended(payload as ServerEvents['auth:ended']);
+        break;
+      default:
+        this.track(event, payload);
+    }
+    this.deliver(event, payload);
+  }
+
+  private receivedMessage(message: MessageView): void {
+    if (message.sequence === null) {
+      this.deliver(events.messageNew.event, message);
+      return;
+    }
+    const arrival = this.positions.accept(message.conversationId, message.sequence);
+    if (arrival === 'next') {
+      this.deliver(events.messageNew.event, message);
+    } else if (arrival === 'gap' && !this.resyncing.has(message.conversationId)) {
+      // The edge sends in order; should one be missing, ask again from the last one seen.
+      this.resyncing.add(message.conversationId);
+      this.follow(message.conversationId)
+        .catch((error: unknown) => this.deliver(events.error.event, toSocketError(error)))
+        .finally(() => this.resyncing.delete(message.conversationId));
+    }
+  }
+
+  /** Conversations the edge makes this user's sockets follow are followed here too, and left. */
+  private track(event: string, payload: unknown): void {
+    if (event === events.conversationCreated.event) {
+      const created = createdPayload.safeParse(payload);
+      if (created.success && !this.positions.has(created.data.conversation.id)) {
+        this.positions.set(created.data.conversation.id, created.data.conversation.lastSequence);
+      }
+    } else if (event === events.participantAdded.event) {
+      const joined = joinedPayload.safeParse(payload);
+      const participant = joined.success ? joined.data.participant : undefined;
+      if (
+        participant !== undefined &&
+        participant.userId === this.userId() &&
+        !this.positions.has(participant.conversationId)
+      ) {
+        this.positions.set(participant.conversationId, participant.lastReadSequence);
+      }
+    } else if (event === events.participantRemoved.event) {
+      const left = leftPayload.safeParse(payload);
+      if (left.success && left.data.userId === this.userId()) {
+        this.positions.forget(left.data.conversationId);
+      }
+    } else if (event === events.conversationDeleted.event) {
+      this.positions.forget((payload as ServerEvents['conversation:deleted']).conversationId);
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    if (typeof this.token === 'string') {
+      return;
+    }
+    try {
+      await this.send(realtimeCommands.authRefresh, { token: await this.freshToken() });
+    } catch (error) {
+      this.deliver(events.error.event, toSocketError(error));
+    }
+  }
+
+  /** An expired token reconnects with a fresh one (when the client can get one); anything else stays ended. */
+  private ended(payload: ServerEvents['auth:ended']): void {
+    if (payload.reason === 'token_expired' && typeof this.token !== 'string') {
+      this.socket.once('disconnect', () => this.socket.connect());
+    }
+  }
+
+  /** The user of the connection, from the token's claims (read, not verified: the edge verified it). */
+  private userId(): string | undefined {
+    return this.currentToken === undefined ? undefined : subjectOf(this.currentToken);
+  }
+
+  private deliver(event: string, payload: unknown): void {
+    for (const handler of this.handlers.get(event) ?? []) {
+      (handler as (payload: unknown) => void)(payload);
+    }
+  }
+}
+
+function toSocketError(error: unknown): ServerEvents['error'] {
+  if (error instanceof ParleyClientError) {
+    return {
+      code: error.code as ErrorEnvelope['code'],
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+      event: null,
+    };
+  }
+  return {
+    code: 'unavailable',
+    message: error instanceof Error ? error.message : String(error),
+    event: null,
+  };
+}
+
+/** The `sub` claim of a JWT, without verifying it. */
+function subjectOf(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) {
+    return undefined;
+  }
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(globalThis.atob(base64)) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A random UUID from the platform's crypto (browsers and Node alike). */
+export function newClientMessageId(): string {
+  return globalThis.crypto.randomUUID();
+}

@@ -1,0 +1,675 @@
+import { jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { Kvm } from '@nats-io/kv';
+import {
+  conversationReaders,
+  permissionRequests,
+  realtimeCommands as commands,
+  roomSubject,
+  type Conversation,
+  type MessageView,
+  type RoomEnvelope,
+  type SyncOutcome,
+  type Tenant,
+} from '@parley/contracts';
+import { ParleyClient } from '@parley/client';
+import { eventually } from '@parley/testing';
+import { EventFanout } from '../src/delivery/event-fanout.service.js';
+import { command, connect, disconnected, Inbox, pause, succeed } from './edge.harness.js';
+import { startEdgePlatform, type EdgePlatform, type Person } from './platform.harness.js';
+
+jest.setTimeout(60_000);
+
+const text = (body: string) => ({ clientMessageId: randomUUID(), body });
+
+/** The sequence numbers of the messages a socket received in one conversation, in arrival order. */
+function sequences(inbox: Inbox, conversationId: string): number[] {
+  return inbox
+    .of<MessageView>('message:new')
+    .filter((message) => message.conversationId === conversationId)
+    .map((message) => message.sequence as number);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+describe('delivery through the edge, two instances', () => {
+  let world: EdgePlatform;
+  let tenant: Tenant;
+  let alice: Person;
+  let bob: Person;
+  let carol: Person;
+
+  beforeAll(async () => {
+    // One client here sends far faster than a person would: rate limits are tested elsewhere.
+    world = await startEdgePlatform(2, {
+      REALTIME_SOCKET_RATE: '1000',
+      REALTIME_SOCKET_BURST: '1000',
+      REALTIME_USER_RATE: '1000',
+      REALTIME_USER_BURST: '1000',
+    });
+    tenant = await world.tenant();
+    [alice, bob, carol] = await Promise.all([
+      world.person(tenant, 'Alice'),
+      world.person(tenant, 'Bob'),
+      world.person(tenant, 'Carol'),
+    ]);
+  }, 180_000);
+  afterAll(() => world.stop(), 60_000);
+
+  const edgeA = () => world.edges[0]!;
+  const edgeB = () => world.edges[1]!;
+
+  describe('peer to peer (messenger specification 3.1)', () => {
+    it('creates the direct conversation on first use, acks the sender, delivers message:new to the receiver', async () => {
+      const sender = await world.socket(edgeA(), alice);
+      const receiver = await world.socket(edgeB(), bob);
+      const senderInbox = new Inbox(sender);
+      const receiverInbox = new Inbox(receiver);
+      const ack = await command(sender, commands.messageSend, { toUserId: bob.id, ...text('Hello Bob') });
+      if (!ack.ok) {
+        throw new Error(JSON.stringify(ack.error));
+      }
+      expect(ack.data).toMatchObject({
+        senderId: alice.id,
+        body: 'Hello Bob',
+        sequence: 1,
+        status: 'published',
+      });
+      const [created] = await receiverInbox.waitFor<{ conversation: Conversation }>('conversation:created');
+      expect(created?.conversation).toMatchObject({ id: ack.data.conversationId, kind: 'direct' });
+      const [delivered] = await receiverInbox.waitFor<MessageView>('message:new');
+      expect(delivered).toMatchObject({ id: ack.data.id, body: 'Hello Bob', sequence: 1, reactions: [] });
+      // The sender's own socket follows the new conversation too (for the sender's other devices).
+      await senderInbox.waitFor('message:new');
+
+      // The second message goes to the same conversation, live.
+      const second = await succeed(sender, commands.messageSend, { toUserId: bob.id, ...text('Again') });
+      expect(second.conversationId).toBe(ack.data.conversationId);
+      await receiverInbox.waitFor('message:new', 2);
+      expect(sequences(receiverInbox, second.conversationId)).toEqual([1, 2]);
+      sender.close();
+      receiver.close();
+    });
+  });
+
+  describe('restricted group (messenger specification 3.2)', () => {
+    it('refuses a member with a clear error and delivers the administrator’s message to everyone', async () => {
+      const owner = await world.socket(edgeA(), alice);
+      const member = await world.socket(edgeB(), bob);
+      const other = await world.socket(edgeA(), carol);
+      const inboxes = [owner, member, other].map((socket) => new Inbox(socket));
+      const group = await succeed(owner, commands.conversationCreate, {
+        title: 'Announcements',
+        isRestricted: true,
+        participants: [{ userId: bob.id }, { userId: carol.id }],
+      });
+      for (const inbox of inboxes) {
+        await inbox.waitFor('conversation:created');
+      }
+      const refused = await command(member, commands.messageSend, {
+        conversationId: group.id,
+        ...text('Me too'),
+      });
+      expect(refused).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden', details: { missing: ['conversation:message:send-restricted'] } },
+      });
+      // Without an acknowledgement callback the refusal arrives as `error`.
+      const memberInbox = inboxes[1]!;
+      member.emit(commands.messageSend.event, { conversationId: group.id, ...text('Still me') });
+      const [error] = await memberInbox.waitFor('error');
+      expect(error).toMatchObject({ code: 'forbidden', event: 'message:send' });
+
+      const sent = await succeed(owner, commands.messageSend, {
+        conversationId: group.id,
+        ...text('Welcome'),
+      });
+      for (const inbox of inboxes) {
+        const [message] = await inbox.waitFor<MessageView>(
+          'message:new',
+          1,
+          (m) => m.conversationId === group.id,
+        );
+        expect(message).toMatchObject({ id: sent.id, body: 'Welcome', sequence: 1 });
+      }
+      for (const socket of [owner, member, other]) {
+        socket.close();
+      }
+    });
+  });
+
+  describe('reconnect without gaps', () => {
+    it('replays exactly the 100 missed messages on the other instance, then the live ones, in order', async () => {
+      const sender = await world.socket(edgeA(), alice);
+      const conversation = await succeed(sender, commands.conversationDirect, { userId: carol.id });
+      const first = await world.socket(edgeB(), carol);
+      const firstInbox = new Inbox(first);
+      await succeed(first, commands.conversationSync, {
+        conversations: { [conversation.id]: conversation.lastSequence },
+      });
+      await succeed(sender, commands.messageSend, { conversationId: conversation.id, ...text('before') });
+      const [seen] = await firstInbox.waitFor<MessageView>(
+        'message:new',
+        1,
+        (m) => m.conversationId === conversation.id,
+      );
+      const last = seen!.sequence as number;
+      const gone = disconnected(first);
+      first.close();
+      await gone;
+
+      for (let i = 0; i < 100; i += 1) {
+        await succeed(sender, commands.messageSend, {
+          conversationId: conversation.id,
+          ...text(`missed ${i}`),
+        });
+      }
+      // Back, on the other instance, while messages keep coming.
+      const again = await connect(edgeA().url, carol.token);
+      const inbox = new Inbox(again);
+      const live = (async () => {
+        for (let i = 0; i < 20; i += 1) {
+          await succeed(sender, commands.messageSend, {
+            conversationId: conversation.id,
+            ...text(`live ${i}`),
+          });
+        }
+      })();
+      const sync = await succeed(again, commands.conversationSync, {
+        conversations: { [conversation.id]: last },
+      });
+      await live;
+      const outcome = sync.conversations[conversation.id] as SyncOutcome;
+      expect(outcome.status).toBe('synced');
+      expect(outcome).toMatchObject({ replayed: expect.any(Number) });
+      expect((outcome as { replayed: number }).replayed).toBeGreaterThanOrEqual(100);
+      await inbox.waitFor('message:new', 120, (m: MessageView) => m.conversationId === conversation.id);
+      await pause(300);
+      expect(sequences(inbox, conversation.id)).toEqual(range(last + 1, last + 120));
+      again.close();
+      sender.close();
+    });
+
+    it('tells the client to reload when it missed more than the edge replays (sync:reset)', async () => {
+      const small = await world.startEdge({ REALTIME_SYNC_MAX_GAP: '10' });
+      const sender = await world.socket(edgeA(), alice);
+      const conversation = await succeed(sender, commands.conversationDirect, { userId: bob.id });
+      const before = (await succeed(sender, commands.conversationGet, { conversationId: conversation.id }))
+        .conversation;
+      for (let i = 0; i < 12; i += 1) {
+        await succeed(sender, commands.messageSend, { conversationId: conversation.id, ...text(`old ${i}`) });
+      }
+      const socket = await world.socket(small, bob);
+      const inbox = new Inbox(socket);
+      const sync = await succeed(socket, commands.conversationSync, {
+        conversations: { [conversation.id]: before.lastSequence },
+      });
+      const lastSequence = before.lastSequence + 12;
+      expect(sync.conversations[conversation.id]).toEqual({ status: 'reset', lastSequence, missed: 12 });
+      expect(inbox.of('sync:reset')).toEqual([{ conversationId: conversation.id, lastSequence, missed: 12 }]);
+      expect(sequences(inbox, conversation.id)).toEqual([]);
+      // Live messages continue right after.
+      await succeed(sender, commands.messageSend, { conversationId: conversation.id, ...text('new') });
+      await inbox.waitFor('message:new');
+      expect(sequences(inbox, conversation.id)).toEqual([lastSequence + 1]);
+      socket.close();
+      sender.close();
+    });
+  });
+
+  describe('the client SDK', () => {
+    it('catches up after a dropped connection, and on another instance from what the application kept', async () => {
+      // Two people who never talked: their first message creates the conversation.
+      const [dave, erin] = await Promise.all([world.person(tenant, 'Dave'), world.person(tenant, 'Erin')]);
+      const daveClient = new ParleyClient({ url: edgeA().url, token: dave.token });
+      const erinClient = new ParleyClient({ url: edgeB().url, token: async () => erin.token });
+      const received: MessageView[] = [];
+      erinClient.on('message:new', (message) => received.push(message));
+      await Promise.all([daveClient.connect(), erinClient.connect()]);
+      const first = await daveClient.sendMessage({ toUserId: carol.id, body: 'not for Erin' });
+      const sent = await daveClient.sendMessage({ toUserId: erin.id, body: 'one' });
+      const conversationId = sent.conversationId;
+      await eventually(
+        async () => received.length,
+        (count) => count >= 1,
+      );
+      expect(erinClient.lastSequence(conversationId)).toBe(sent.sequence);
+      expect(erinClient.lastSequence(first.conversationId)).toBeUndefined();
+
+      // The network drops; Socket.IO reconnects by itself and the SDK catches up.
+      const reconnected = new Promise((resolve) => erinClient.socket.io.once('reconnect', resolve));
+      erinClient.socket.io.engine.close();
+      for (let i = 0; i < 5; i += 1) {
+        await daveClient.sendMessage({ conversationId, body: `while away ${i}` });
+      }
+      await reconnected;
+      await eventually(
+        async () => received.length,
+        (count) => count >= 6,
+      );
+
+      // The application keeps where Bob was and opens a client on the other instance later.
+      const kept = erinClient.followed();
+      erinClient.disconnect();
+      for (let i = 0; i < 10; i += 1) {
+        await daveClient.sendMessage({ conversationId, body: `offline ${i}` });
+      }
+      const later = new ParleyClient({ url: edgeA().url, token: erin.token, conversations: kept });
+      const replayed: MessageView[] = [];
+      later.on('message:new', (message) => replayed.push(message));
+      await later.connect();
+      await eventually(
+        async () => replayed.length,
+        (count) => count >= 10,
+      );
+      await pause(200);
+      const start = sent.sequence as number;
+      expect(received.map((message) => message.sequence)).toEqual(range(start, start + 5));
+      expect(replayed.map((message) => message.sequence)).toEqual(range(start + 6, start + 15));
+      expect(later.lastSequence(conversationId)).toBe(start + 15);
+      for (const client of [daveClient, later]) {
+        client.disconnect();
+      }
+    });
+  });
+
+  describe('conversation events', () => {
+    it('delivers edits, deletions, reactions and receipts after the message they concern', async () => {
+      const author = await world.socket(edgeA(), alice);
+      const reader = await world.socket(edgeB(), bob);
+      const inbox = new Inbox(reader);
+      const conversation = await succeed(author, commands.conversationDirect, { userId: bob.id });
+      await succeed(reader, commands.conversationSync, {
+        conversations: { [conversation.id]: conversation.lastSequence },
+      });
+      const message = await succeed(author, commands.messageSend, {
+        conversationId: conversation.id,
+        ...text('Hi'),
+      });
+      await succeed(author, commands.messageEdit, {
+        conversationId: conversation.id,
+        messageId: message.id,
+        body: 'Hi there',
+      });
+      await succeed(reader, commands.reactionAdd, {
+        conversationId: conversation.id,
+        messageId: message.id,
+        emoji: '👍',
+      });
+      await succeed(reader, commands.messageRead, {
+        conversationId: conversation.id,
+        sequence: message.sequence as number,
+      });
+      await succeed(author, commands.messageDelete, {
+        conversationId: conversation.id,
+        messageId: message.id,
+      });
+      await inbox.waitFor('message:deleted');
+      await inbox.waitFor('receipt:updated');
+      const order = inbox.events
+        .map((entry) => entry.event)
+        .filter((event) =>
+          ['message:new', 'message:updated', 'reaction:added', 'receipt:updated', 'message:deleted'].includes(
+            event,
+          ),
+        );
+      expect(order.indexOf('message:new')).toBe(0);
+      expect(new Set(order)).toEqual(
+        new Set(['message:new', 'message:updated', 'reaction:added', 'receipt:updated', 'message:deleted']),
+      );
+      expect(inbox.of('message:updated')[0]).toMatchObject({ message: { id: message.id, body: 'Hi there' } });
+      expect(inbox.of('reaction:added')[0]).toMatchObject({
+        messageId: message.id,
+        userId: bob.id,
+        emoji: '👍',
+      });
+      expect(inbox.of('receipt:updated')[0]).toMatchObject({
+        userId: bob.id,
+        lastReadSequence: message.sequence,
+      });
+      author.close();
+      reader.close();
+    });
+
+    it('a removed participant stops receiving; an added one starts', async () => {
+      const owner = await world.socket(edgeA(), alice);
+      const leaving = await world.socket(edgeB(), carol);
+      const leavingInbox = new Inbox(leaving);
+      const group = await succeed(owner, commands.conversationCreate, {
+        title: 'Team',
+        participants: [{ userId: carol.id }],
+      });
+      await leavingInbox.waitFor('conversation:created');
+      await succeed(owner, commands.messageSend, { conversationId: group.id, ...text('one') });
+      await leavingInbox.waitFor('message:new', 1, (m: MessageView) => m.conversationId === group.id);
+      await succeed(owner, commands.participantRemove, { conversationId: group.id, userId: carol.id });
+      await leavingInbox.waitFor('participant:removed');
+      await succeed(owner, commands.messageSend, { conversationId: group.id, ...text('two') });
+
+      const joining = await world.socket(edgeB(), bob);
+      const joiningInbox = new Inbox(joining);
+      await succeed(owner, commands.participantAdd, {
+        conversationId: group.id,
+        participants: [{ userId: bob.id }],
+      });
+      const [added] = await joiningInbox.waitFor<{ participant: { userId: string } }>('participant:added');
+      expect(added?.participant.userId).toBe(bob.id);
+      await pause(300);
+      await succeed(owner, commands.messageSend, { conversationId: group.id, ...text('three') });
+      const [three] = await joiningInbox.waitFor<MessageView>(
+        'message:new',
+        1,
+        (m) => m.conversationId === group.id,
+      );
+      expect(three).toMatchObject({ body: 'three', sequence: 3 });
+      await pause(200);
+      expect(sequences(leavingInbox, group.id)).toEqual([1]);
+      owner.close();
+      leaving.close();
+      joining.close();
+    });
+  });
+
+  describe('typing and reading', () => {
+    it('passes typing indicators to the other instance, throttled, never back to the typist', async () => {
+      const typist = await world.socket(edgeA(), alice);
+      const watcher = await world.socket(edgeB(), bob);
+      const conversation = await succeed(typist, commands.conversationDirect, { userId: bob.id });
+      await succeed(typist, commands.conversationSync, {
+        conversations: { [conversation.id]: conversation.lastSequence },
+      });
+      await succeed(watcher, commands.conversationSync, {
+        conversations: { [conversation.id]: conversation.lastSequence },
+      });
+      const typistInbox = new Inbox(typist);
+      const watcherInbox = new Inbox(watcher);
+      expect(await succeed(typist, commands.typingStart, { conversationId: conversation.id })).toEqual({
+        sent: true,
+      });
+      expect(await succeed(typist, commands.typingStart, { conversationId: conversation.id })).toEqual({
+        sent: false,
+      });
+      const [typing] = await watcherInbox.waitFor('typing');
+      expect(typing).toEqual({ conversationId: conversation.id, userId: alice.id, isTyping: true });
+      expect(await succeed(typist, commands.typingStop, { conversationId: conversation.id })).toEqual({
+        sent: true,
+      });
+      expect(await succeed(typist, commands.typingStop, { conversationId: conversation.id })).toEqual({
+        sent: false,
+      });
+      await watcherInbox.waitFor('typing', 2);
+      expect(watcherInbox.of('typing')[1]).toMatchObject({ isTyping: false });
+      await pause(200);
+      expect(typistInbox.of('typing')).toEqual([]);
+
+      // Someone outside the conversation may not type in it.
+      const outsider = await world.socket(edgeA(), carol);
+      expect(
+        await command(outsider, commands.typingStart, { conversationId: conversation.id }),
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden', details: { missing: ['conversation:message:send'] } },
+      });
+      for (const socket of [typist, watcher, outsider]) {
+        socket.close();
+      }
+    });
+
+    it('records who reads a conversation for the notification service', async () => {
+      const socket = await world.socket(edgeA(), alice);
+      const second = await world.socket(edgeB(), alice);
+      const conversation = await succeed(socket, commands.conversationDirect, { userId: carol.id });
+      const kv = await new Kvm(world.platform.nats).open(
+        world.platform.namespace.stream(conversationReaders.bucket),
+      );
+      const key = conversationReaders.key(tenant.id, conversation.id, alice.id);
+      expect(await succeed(socket, commands.conversationFocus, { conversationId: conversation.id })).toEqual({
+        conversationId: conversation.id,
+        reading: true,
+      });
+      const entry = await kv.get(key);
+      expect(entry?.operation).toBe('PUT');
+      expect(Number.isNaN(Date.parse(entry!.string()))).toBe(false);
+      expect(await succeed(socket, commands.conversationBlur, { conversationId: conversation.id })).toEqual({
+        conversationId: conversation.id,
+        reading: false,
+      });
+      expect((await kv.get(key))?.operation).not.toBe('PUT');
+      // A socket gone is a socket not reading.
+      await succeed(second, commands.conversationFocus, { conversationId: conversation.id });
+      second.close();
+      const cleared = await eventually(
+        () => kv.get(key),
+        (value) => value?.operation !== 'PUT',
+      );
+      expect(cleared?.operation).not.toBe('PUT');
+      // Reading needs conversation:message:read.
+      const stranger = await world.socket(edgeA(), bob);
+      expect(
+        await command(stranger, commands.conversationFocus, { conversationId: conversation.id }),
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      });
+      socket.close();
+      stranger.close();
+    });
+  });
+
+  describe('gaps between instances', () => {
+    const edges = () => world.edges.map((edge) => edge.app.get(EventFanout));
+
+    it('fills a gap from the service and drops the repeats that arrive later', async () => {
+      const sender = await world.socket(edgeA(), alice);
+      const reader = await world.socket(edgeB(), bob);
+      const conversation = await succeed(sender, commands.conversationDirect, { userId: bob.id });
+      await succeed(reader, commands.conversationSync, {
+        conversations: { [conversation.id]: conversation.lastSequence },
+      });
+      const inbox = new Inbox(reader);
+      // No instance consumes for a moment: the two messages' events wait in JetStream.
+      await Promise.all(edges().map((fanout) => fanout.beforeApplicationShutdown()));
+      const first = await succeed(sender, commands.messageSend, {
+        conversationId: conversation.id,
+        ...text('1'),
+      });
+      const second = await succeed(sender, commands.messageSend, {
+        conversationId: conversation.id,
+        ...text('2'),
+      });
+      // Another instance publishes the second one only: the first is missing.
+      const envelope: RoomEnvelope = {
+        kind: 'emit',
+        event: 'message:new',
+        data: { ...second, reactions: [] },
+        order: { sequence: second.sequence as number, creates: true },
+        at: Date.now(),
+      };
+      world.platform.nats.publish(
+        world.platform.namespace.subject(
+          roomSubject({ tenantId: tenant.id, kind: 'conversation', id: conversation.id }),
+        ),
+        JSON.stringify(envelope),
+      );
+      await inbox.waitFor('message:new', 2);
+      // The consumers come back and publish both again: nobody sees them twice.
+      for (const fanout of edges()) {
+        fanout.onApplicationBootstrap();
+      }
+      await pause(1500);
+      expect(sequences(inbox, conversation.id)).toEqual([first.sequence, second.sequence]);
+      sender.close();
+      reader.close();
+    });
+
+    it('resets the followers when a gap cannot be filled', async () => {
+      const owner = await world.socket(edgeA(), alice);
+      const follower = await world.socket(edgeB(), bob);
+      const inbox = new Inbox(follower);
+      const group = await succeed(owner, commands.conversationCreate, {
+        title: 'Gaps',
+        participants: [{ userId: bob.id }],
+      });
+      await inbox.waitFor('conversation:created');
+      await pause(300);
+      // A message from nowhere, three after the last: the service has nothing before it.
+      const envelope: RoomEnvelope = {
+        kind: 'emit',
+        event: 'message:new',
+        data: { conversationId: group.id, sequence: 3 },
+        order: { sequence: 3, creates: true },
+        at: Date.now(),
+      };
+      world.platform.nats.publish(
+        world.platform.namespace.subject(
+          roomSubject({ tenantId: tenant.id, kind: 'conversation', id: group.id }),
+        ),
+        JSON.stringify(envelope),
+      );
+      const [reset] = await inbox.waitFor('sync:reset');
+      expect(reset).toEqual({ conversationId: group.id, lastSequence: 2, missed: 2 });
+      await inbox.waitFor('message:new');
+      expect(sequences(inbox, group.id)).toEqual([3]);
+      owner.close();
+      follower.close();
+    });
+  });
+
+  describe('administrators and assignments', () => {
+    it('puts a tenant administrator in the administrators’ room, and drops a reader whose assignment is revoked', async () => {
+      const school = await world.tenant();
+      const [head, pupil] = await Promise.all([world.person(school, 'Head'), world.person(school, 'Pupil')]);
+      const headSocket = await world.socket(edgeA(), head);
+      const pupilSocket = await world.socket(edgeB(), pupil);
+      const headInbox = new Inbox(headSocket);
+      const pupilInbox = new Inbox(pupilSocket);
+      const operator = world.platform.operator;
+      await world.platform.rpc.request(
+        permissionRequests.bootstrapTenantAdministrator,
+        { tenantId: school.id, userId: head.id },
+        { token: operator.token },
+      );
+      await pause(1000);
+
+      // A group where a member's messages wait for approval: the administrators hear of them.
+      const group = await succeed(headSocket, commands.conversationCreate, {
+        title: 'Moderated',
+        requiresApproval: true,
+        participants: [{ userId: pupil.id }],
+      });
+      await pupilInbox.waitFor('conversation:created');
+      await pause(300);
+      const pending = await succeed(pupilSocket, commands.messageSend, {
+        conversationId: group.id,
+        ...text('please'),
+      });
+      expect(pending.status).toBe('pending');
+      const [queued] = await headInbox.waitFor<{ message: { id: string } }>('moderation:queued');
+      expect(queued?.message.id).toBe(pending.id);
+      await pupilInbox.waitFor('moderation:queued');
+
+      // The head revokes the pupil's standing: the pupil's socket stops following the group.
+      const { items } = await world.platform.rpc.request(
+        permissionRequests.listAssignments,
+        { actorId: pupil.id, resource: { type: 'conversation', id: group.id } },
+        { token: head.token },
+      );
+      for (const assignment of items) {
+        await world.platform.rpc.request(
+          permissionRequests.revokeAssignment,
+          { assignmentId: assignment.id },
+          { token: head.token },
+        );
+      }
+      await pause(1000);
+      await succeed(headSocket, commands.messageSend, { conversationId: group.id, ...text('announcement') });
+      await headInbox.waitFor('message:new', 1, (m: MessageView) => m.conversationId === group.id);
+      await pause(300);
+      expect(sequences(pupilInbox, group.id)).toEqual([]);
+      headSocket.close();
+      pupilSocket.close();
+    });
+  });
+
+  describe('every conversation command', () => {
+    it('is relayed with the client’s token and answered with the service’s reply', async () => {
+      const socket = await world.socket(edgeA(), alice);
+      const other = await world.socket(edgeB(), carol);
+      const group = await succeed(socket, commands.conversationCreate, {
+        title: 'Open house',
+        visibility: 'public',
+      });
+      const joined = await succeed(other, commands.conversationJoin, { conversationId: group.id });
+      expect(joined).toMatchObject({ conversationId: group.id, userId: carol.id, standing: 'member' });
+      const message = await succeed(socket, commands.messageSend, {
+        conversationId: group.id,
+        ...text('hello'),
+      });
+      await succeed(other, commands.reactionAdd, {
+        conversationId: group.id,
+        messageId: message.id,
+        emoji: '👋',
+      });
+      expect(
+        await succeed(other, commands.reactionRemove, {
+          conversationId: group.id,
+          messageId: message.id,
+          emoji: '👋',
+        }),
+      ).toMatchObject({ removed: true });
+      const history = await succeed(other, commands.messageHistory, { conversationId: group.id });
+      expect(history.items.map((item) => item.id)).toEqual([message.id]);
+      const participants = await succeed(socket, commands.participantList, { conversationId: group.id });
+      expect(participants.items.map((item) => item.userId).sort()).toEqual([alice.id, carol.id].sort());
+      const mine = await succeed(other, commands.conversationList, {});
+      expect(mine.items.map((item) => item.conversation.id)).toContain(group.id);
+      await succeed(socket, commands.participantAdd, {
+        conversationId: group.id,
+        participants: [{ userId: bob.id }],
+      });
+      await succeed(other, commands.participantLeave, { conversationId: group.id });
+      expect(await succeed(other, commands.conversationUnsubscribe, { conversationId: group.id })).toEqual({
+        conversationId: group.id,
+      });
+      socket.close();
+      other.close();
+    });
+  });
+
+  describe('tenant isolation', () => {
+    it('keeps every room of one tenant out of another’s reach', async () => {
+      const otherTenant = await world.tenant();
+      const mallory = await world.person(otherTenant, 'Mallory');
+      const intruder = await world.socket(edgeB(), mallory);
+      const intruderInbox = new Inbox(intruder);
+      const owner = await world.socket(edgeA(), alice);
+      const conversation = await succeed(owner, commands.conversationDirect, { userId: bob.id });
+
+      const sync = await succeed(intruder, commands.conversationSync, {
+        conversations: { [conversation.id]: 0 },
+      });
+      expect(sync.conversations[conversation.id]).toMatchObject({
+        status: 'refused',
+        error: { code: 'forbidden' },
+      });
+      const send = await command(intruder, commands.messageSend, {
+        conversationId: conversation.id,
+        ...text('hi'),
+      });
+      expect(send.ok).toBe(false);
+      const direct = await command(intruder, commands.messageSend, { toUserId: alice.id, ...text('hi') });
+      expect(direct.ok).toBe(false);
+      await succeed(intruder, commands.presenceSubscribe, { userIds: [alice.id] });
+
+      await succeed(owner, commands.messageSend, { conversationId: conversation.id, ...text('private') });
+      await succeed(owner, commands.presenceSet, { status: 'away' });
+      await pause(500);
+      expect(intruderInbox.events.filter((entry) => entry.event !== 'presence')).toEqual([]);
+      expect(intruderInbox.of('presence')).toEqual([]);
+      owner.close();
+      intruder.close();
+    });
+  });
+});
