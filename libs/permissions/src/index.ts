@@ -65,3 +65,4 @@ export {
   type ServiceAccountCredentials,
   type ServiceAccountSessionOptions,
 } from './service-account.js';
+export { startGuardedService, type GuardedServiceSettings } from './guarded-service.js';
