@@ -3,7 +3,7 @@ import { idSchema, timestampSchema } from '../common.js';
 import type { RequestContract } from '../contract.js';
 import { conversationEvents, conversationRequests } from '../conversation/conversation.contracts.js';
 import { messageSchema, messageViewSchema } from '../conversation/conversation.schema.js';
-import { notificationEvents } from '../notification/notification.contracts.js';
+import { notificationEvents, notificationRequests } from '../notification/notification.contracts.js';
 import {
   conversationRefSchema,
   presenceSchema,
@@ -139,6 +139,11 @@ export const realtimeCommands = {
   participantRemove: relay('participant:remove', conversationRequests.removeParticipant),
   participantLeave: relay('participant:leave', conversationRequests.leave),
   participantList: relay('participant:list', conversationRequests.listParticipants),
+  notificationList: relay('notification:list', notificationRequests.list),
+  notificationCount: relay('notification:unread-count', notificationRequests.count),
+  notificationRead: relay('notification:read', notificationRequests.markRead),
+  notificationDismiss: relay('notification:dismiss', notificationRequests.dismiss),
+  notificationReadAll: relay('notification:read-all', notificationRequests.markAllRead),
 } as const satisfies Record<string, SocketCommand>;
 
 export type RealtimeCommands = typeof realtimeCommands;

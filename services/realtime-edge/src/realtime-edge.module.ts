@@ -24,6 +24,7 @@ import { PresenceStore } from './presence/presence.store.js';
 import type { RealtimeEdgeConfig } from './realtime-edge.config.js';
 import { EDGE_SETTINGS, edgeSettings, type EdgeSettings } from './realtime-edge.options.js';
 import { CommandRelay } from './relay/command-relay.service.js';
+import { NotificationRelayGateway } from './relay/notification-relay.gateway.js';
 import { RelayGateway } from './relay/relay.gateway.js';
 import { RoomBroadcaster } from './rooms/room-broadcaster.js';
 import { RoomDispatcher } from './rooms/room-dispatcher.js';
@@ -106,6 +107,7 @@ export class RealtimeEdgeModule {
         ConversationGateway,
         PresenceGateway,
         RelayGateway,
+        NotificationRelayGateway,
       ],
     };
   }
