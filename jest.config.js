@@ -29,6 +29,9 @@ export default {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
   maxWorkers: 2,
+  // A worker that has grown past this after a test file is replaced, so that tests which measure
+  // memory (large uploads, broadcasts) never run in a heap swollen by the files before them.
+  workerIdleMemoryLimit: '768MB',
   testTimeout: 30000,
   coverageProvider: 'v8',
   collectCoverageFrom: [

@@ -12,7 +12,7 @@ setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 /**
- * Memory of this process (the service runs in it, and so does the client) sampled every 500 ms
+ * Memory of this process (the service runs in it, and so does the client) sampled every 2 s
  * while `work` runs, each time after a garbage collection: how far the heap plus the buffers
  * outside it rose above where they started.
  */
@@ -29,7 +29,7 @@ async function peakGrowth<T>(
   let peak = baseline;
   const sampler = setInterval(() => {
     peak = Math.max(peak, used());
-  }, 500);
+  }, 2000);
   try {
     const result = await work();
     peak = Math.max(peak, used());
