@@ -50,16 +50,14 @@ describe('broadcasts and system alerts', () => {
   afterAll(() => platform.stop());
 
   it('reaches 10,000 users once each, in batches, with bounded memory', async () => {
-    // What the heap holds, not what awaits collection: sampled after a garbage collection.
-    const held = () => {
-      collectGarbage();
-      return process.memoryUsage().heapUsed;
-    };
-    const baseline = held();
+    // The baseline after a garbage collection; samples are cheap (no collection), so they never
+    // slow the broadcast they measure, and count garbage too: the bound is generous for that.
+    collectGarbage();
+    const baseline = process.memoryUsage().heapUsed;
     let peak = baseline;
     const sampler = setInterval(() => {
-      peak = Math.max(peak, held());
-    }, 250);
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }, 5);
     const job = await platform.call(admin, api.sendBroadcast, {
       title: 'Campus closed',
       body: 'The campus is closed on Monday',
@@ -69,7 +67,6 @@ describe('broadcasts and system alerts', () => {
     expect(job).toMatchObject({ kind: 'broadcast', tenantId, alertId: null, senderId: admin.userId });
     const done = await finished(admin, job.id);
     clearInterval(sampler);
-    peak = Math.max(peak, held());
     const growthMb = (peak - baseline) / 2 ** 20;
     expect(done).toMatchObject({ status: 'completed', recipientCount: 10_000 });
     expect(done.completedAt).not.toBeNull();
@@ -91,7 +88,7 @@ describe('broadcasts and system alerts', () => {
       ]),
     ).toBe(10_000);
     // One batch in memory at a time: 10,000 users and their events never sit in the heap at once.
-    expect(growthMb).toBeLessThan(96);
+    expect(growthMb).toBeLessThan(128);
     // Sending again with the same key returns the same job and notifies nobody again.
     const again = await platform.call(admin, api.sendBroadcast, {
       title: 'Campus closed',
