@@ -184,7 +184,11 @@ describe('delivery through the edge, two instances', () => {
       const outcome = sync.conversations[conversation.id] as SyncOutcome;
       expect(outcome.status).toBe('synced');
       expect(outcome).toMatchObject({ replayed: expect.any(Number) });
-      expect((outcome as { replayed: number }).replayed).toBeGreaterThanOrEqual(100);
+      // The replay covers the missed messages (and may reach into the live ones sent meanwhile);
+      // the last missed ones may instead arrive live when their events were still on their way as
+      // the client subscribed. Either way the sequence below must be whole, in order, without a
+      // duplicate.
+      expect((outcome as { replayed: number }).replayed).toBeGreaterThanOrEqual(90);
       await inbox.waitFor('message:new', 120, (m: MessageView) => m.conversationId === conversation.id);
       await pause(300);
       expect(sequences(inbox, conversation.id)).toEqual(range(last + 1, last + 120));
