@@ -30,6 +30,11 @@ export class OutboxWriter {
     this.table = `${quoteIdentifier(checkIdentifier('schema', schema))}.outbox_events`;
   }
 
+  /** The schema-qualified outbox table, for statements that insert prepared events themselves. */
+  get tableName(): string {
+    return this.table;
+  }
+
   /**
    * Validates `payload` against the contract and inserts the event. Correlation and actor ids are
    * captured from the request context now, because the relay publishes outside of it.
@@ -44,26 +49,12 @@ export class OutboxWriter {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new ParleyError('internal', 'OutboxWriter.append needs the EntityManager of an open transaction');
     }
-    if (!uuid.safeParse(tenantId).success) {
-      throw new ParleyError('validation_failed', 'The tenant id of an event is a UUID', { tenantId });
-    }
     if (options.id !== undefined && !uuid.safeParse(options.id).success) {
       throw new ParleyError('validation_failed', 'An event id is a UUID', { id: options.id });
     }
-    const checked = contract.payload.safeParse(payload);
-    if (!checked.success) {
-      throw validationError(`${contract.type} payload`, checked.error);
-    }
-    const subject = contract.subject(tenantId);
-    const headers = { ...contextHeaders(tenantId, contract.type), ...checkHeaders(options.headers ?? {}) };
+    const event = this.prepare(contract, tenantId, payload, options.headers);
     const columns = ['tenant_id', 'subject', 'event_type', 'payload', 'headers'];
-    const values: unknown[] = [
-      tenantId,
-      subject,
-      contract.type,
-      JSON.stringify(checked.data ?? null),
-      JSON.stringify(headers),
-    ];
+    const values: unknown[] = [event.tenantId, event.subject, event.eventType, event.payload, event.headers];
     if (options.id !== undefined) {
       columns.unshift('id');
       values.unshift(options.id);
@@ -78,7 +69,7 @@ export class OutboxWriter {
       if (typeof id !== 'string') {
         throw new ParleyError('internal', 'The outbox insert returned no id');
       }
-      return { id, subject };
+      return { id, subject: event.subject };
     } catch (error) {
       if (pgCodeOf(error) === '23505') {
         const failure = new ParleyError('conflict', `Event ${options.id ?? ''} is already in the outbox`, {
@@ -90,6 +81,42 @@ export class OutboxWriter {
       throw error;
     }
   }
+
+  /**
+   * The row `append` would insert, validated, with the request context's headers captured now:
+   * for a statement that inserts many events at once, in the same statement as the state change
+   * they announce (so no transaction needs to be opened around it). Its id is the column default.
+   */
+  prepare<P extends z.ZodType>(
+    contract: EventContract<P>,
+    tenantId: string,
+    payload: z.input<P>,
+    headers: Record<string, string> = {},
+  ): PreparedEvent {
+    if (!uuid.safeParse(tenantId).success) {
+      throw new ParleyError('validation_failed', 'The tenant id of an event is a UUID', { tenantId });
+    }
+    const checked = contract.payload.safeParse(payload);
+    if (!checked.success) {
+      throw validationError(`${contract.type} payload`, checked.error);
+    }
+    return {
+      tenantId,
+      subject: contract.subject(tenantId),
+      eventType: contract.type,
+      payload: JSON.stringify(checked.data ?? null),
+      headers: JSON.stringify({ ...contextHeaders(tenantId, contract.type), ...checkHeaders(headers) }),
+    };
+  }
+}
+
+/** An outbox row ready to insert: the payload and headers as JSON text. */
+export interface PreparedEvent {
+  tenantId: string;
+  subject: string;
+  eventType: string;
+  payload: string;
+  headers: string;
 }
 
 function contextHeaders(tenantId: string, eventType: string): Record<string, string> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { conversationRequests as api, type Tenant } from '@parley/contracts';
+import pg from 'pg';
 import { withClient } from '@parley/testing';
 import { publishedEvents, startPlatform, type Person, type Platform } from './conversation.harness.js';
 
@@ -147,4 +148,147 @@ describe('concurrency', () => {
     );
     expect(Number(stored?.last_sequence)).toBe(published);
   });
+
+  it('sends arriving together are published together, each event the same as its reply', async () => {
+    const chats = await Promise.all(
+      ['Maths', 'History', 'Art'].map((title) =>
+        platform.call(ada, api.createGroup, {
+          title,
+          participants: [{ userId: bob.id }, { userId: cleo.id }],
+        }),
+      ),
+    );
+    const senders = [ada, bob, cleo];
+    const sent = await Promise.all(
+      Array.from({ length: 90 }, (_, index) =>
+        platform.call(senders[index % 3] as Person, api.send, {
+          conversationId: (chats[Math.floor(index / 30)] as { id: string }).id,
+          clientMessageId: randomUUID(),
+          body: index % 10 === 0 ? '' : `Message ${index}`,
+          attachments: index % 5 === 0 ? [randomUUID(), randomUUID()] : [],
+        }),
+      ),
+    );
+    const ids = new Set(sent.map((message) => message.id));
+    const created = await publishedEvents(
+      platform,
+      (event) => event.type === 'message.created' && ids.has((event.payload['message'] as { id: string }).id),
+      90,
+    );
+    const replies = new Map(sent.map((message) => [message.id, message]));
+    for (const event of created) {
+      const message = event.payload['message'] as { id: string };
+      expect(message).toEqual(replies.get(message.id));
+    }
+    for (const chat of chats) {
+      const inOrder = created
+        .map((event) => event.payload['message'] as { conversationId: string; sequence: number })
+        .filter((message) => message.conversationId === chat.id)
+        .map((message) => message.sequence);
+      expect(inOrder).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+      const history = await platform.call(cleo, api.history, { conversationId: chat.id, limit: 30 });
+      for (const item of history.items) {
+        const { reactions, ...message } = item;
+        expect(reactions).toEqual([]);
+        expect(message).toEqual(replies.get(item.id));
+      }
+    }
+    const positions = await rowsOf<{ user_id: string; last_read_sequence: string; last_sequence: string }>(
+      `SELECT p.user_id, p.last_read_sequence, c.last_sequence FROM conversation.participants p
+       JOIN conversation.conversations c ON c.id = p.conversation_id WHERE p.conversation_id = $1`,
+      [(chats[0] as { id: string }).id],
+    );
+    const lastOf = (sender: Person) =>
+      Math.max(
+        ...sent
+          .filter((message) => message.conversationId === chats[0]?.id && message.senderId === sender.id)
+          .map((message) => message.sequence ?? 0),
+      );
+    expect(positions.map((row) => [row.user_id, Number(row.last_read_sequence)]).sort()).toEqual(
+      [ada, bob, cleo].map((person) => [person.id, lastOf(person)]).sort(),
+    );
+  });
+
+  it('a batch that fails for one send leaves nothing behind and sends each on its own', async () => {
+    const chat = await platform.call(ada, api.createGroup, {
+      title: 'Contested',
+      participants: [{ userId: bob.id }],
+    });
+    const other = await platform.call(ada, api.createGroup, {
+      title: 'Bystander',
+      participants: [{ userId: bob.id }],
+    });
+    const contested = randomUUID();
+    // Another writer inserts bob's message with the same client message id and holds it open: the
+    // batch's insert waits for it, then collides with it once it commits.
+    const blocker = new pg.Client({ connectionString: platform.database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      const [held] = (
+        await blocker.query<{ id: string }>(
+          `INSERT INTO conversation.messages (conversation_id, tenant_id, sender_id, client_message_id, body, status)
+           VALUES ($1, $2, $3, $4, 'Queued elsewhere', 'pending') RETURNING id`,
+          [chat.id, school.id, bob.id, contested],
+        )
+      ).rows;
+      const sends = Promise.all([
+        platform.call(bob, api.send, {
+          conversationId: chat.id,
+          clientMessageId: contested,
+          body: 'Contested',
+        }),
+        ...Array.from({ length: 5 }, (_, index) =>
+          platform.call(ada, api.send, {
+            conversationId: index % 2 === 0 ? other.id : chat.id,
+            clientMessageId: randomUUID(),
+            body: `Bystander ${index}`,
+          }),
+        ),
+      ]);
+      await eventuallyWaiting(platform.database.url);
+      await blocker.query('COMMIT');
+      const [answer, ...bystanders] = await sends;
+      expect(answer).toMatchObject({ id: held?.id, status: 'pending', sequence: null });
+      expect(bystanders.map((message) => message.status)).toEqual(Array(5).fill('published'));
+    } finally {
+      await blocker.end();
+    }
+    for (const [conversation, count] of [
+      [chat.id, 2],
+      [other.id, 3],
+    ] as const) {
+      const rows = await rowsOf<{ sequence: string }>(
+        `SELECT sequence FROM conversation.messages WHERE conversation_id = $1 AND sequence IS NOT NULL ORDER BY sequence`,
+        [conversation],
+      );
+      expect(rows.map((row) => Number(row.sequence))).toEqual(
+        Array.from({ length: count }, (_, index) => index + 1),
+      );
+      const [stored] = await rowsOf<{ last_sequence: string }>(
+        'SELECT last_sequence FROM conversation.conversations WHERE id = $1',
+        [conversation],
+      );
+      expect(Number(stored?.last_sequence)).toBe(count);
+    }
+  });
 });
+
+/** Resolves once a statement of the service waits for a lock held by another session. */
+async function eventuallyWaiting(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const waiting = await withClient(url, async (client) => {
+      const { rows } = await client.query<{ waiting: string }>(
+        `SELECT count(*) AS waiting FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      return Number(rows[0]?.waiting ?? 0);
+    });
+    if (waiting > 0) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('No statement came to wait for the lock');
+}

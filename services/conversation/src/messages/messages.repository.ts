@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { PreparedEvent } from '@parley/db';
 import { unreadCountCap } from '../conversations/conversations.repository.js';
 import { messageSelect, type MessageRow } from './message.row.js';
 import type { ReactionSummary } from './reactions.repository.js';
@@ -30,6 +31,21 @@ export type PublishOutcome =
   { kind: 'published'; message: MessageRow } | { kind: 'unchanged' } | { kind: 'raced' };
 
 type PublishRow = MessageRow & { taken: string | null };
+
+/** A message for an open conversation (no mentions, no reply) with its message.created event. */
+export interface OpenSend {
+  message: NewMessage;
+  /** Prepared with placeholders for the message's id, sequence and times, which the statement fills in. */
+  event: PreparedEvent;
+}
+
+/** What publishing an open send assigned: the message id, its sequence number and its time. */
+export interface Published {
+  id: string;
+  sequence: number;
+  /** published_at and created_at as the events carry it (ISO 8601, milliseconds, UTC). */
+  at: string;
+}
 
 /** A message with its reactions as one reader sees them. */
 export type MessageViewRow = MessageRow & { reactions: ReactionSummary[] };
@@ -105,6 +121,106 @@ export class MessagesRepository {
       return { kind: 'published', message: published };
     }
     return row.taken === null ? { kind: 'unchanged' } : { kind: 'raced' };
+  }
+
+  /**
+   * Publishes many sends in one statement, which is its own transaction: one commit for all of
+   * them. For each send into a conversation of the sender's tenant that is open (not deleted,
+   * read-only, restricted or moderated) and that the sender did not send before, it takes the
+   * next sequence number in arrival order, inserts the message, moves the sender's read position
+   * and inserts the event with the id, sequence number and time filled in. The conversations are
+   * locked in id order first, so statements that share conversations take turns instead of
+   * deadlocking. The other sends are left out (undefined): the caller decides them one by one.
+   * A send whose client message id is inserted concurrently makes the whole statement fail with
+   * a unique violation, and nothing is written.
+   */
+  async publishOpen(
+    manager: EntityManager,
+    sends: readonly OpenSend[],
+  ): Promise<Array<Published | undefined>> {
+    const column = <T>(pick: (send: OpenSend) => T): T[] => sends.map(pick);
+    const rows: Array<{ ord: string; id: string; sequence: string; at: string }> = await manager.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                              $7::text[], $8::text[], $9::text[], $10::text[])
+           WITH ORDINALITY
+           AS i(conversation_id, tenant_id, sender_id, client_message_id, body, attached,
+                subject, event_type, payload, headers, ord)
+       ), clock AS (
+         SELECT date_trunc('milliseconds', now()) AS at
+       ), fresh AS (
+         SELECT i.* FROM input i
+         WHERE NOT EXISTS (
+           SELECT 1 FROM conversation.messages d
+           WHERE d.conversation_id = i.conversation_id AND d.sender_id = i.sender_id
+             AND d.client_message_id = i.client_message_id
+         )
+       ), locked AS (
+         SELECT c.id FROM conversation.conversations c
+         WHERE c.id IN (SELECT conversation_id FROM fresh)
+         ORDER BY c.id
+         FOR UPDATE
+       ), next AS (
+         UPDATE conversation.conversations c
+            SET last_sequence = c.last_sequence + n.sends, last_activity_at = now()
+           FROM (SELECT conversation_id, tenant_id, count(*) AS sends FROM fresh GROUP BY 1, 2) n
+          WHERE c.id = n.conversation_id AND c.tenant_id = n.tenant_id
+            AND c.id IN (SELECT id FROM locked)
+            AND c.deleted_at IS NULL AND NOT c.is_read_only AND NOT c.is_restricted
+            AND NOT c.requires_approval
+          RETURNING c.id, c.tenant_id, c.last_sequence - n.sends AS base
+       ), numbered AS (
+         SELECT f.*, nx.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS sequence
+         FROM fresh f JOIN next nx ON nx.id = f.conversation_id AND nx.tenant_id = f.tenant_id
+       ), inserted AS (
+         INSERT INTO conversation.messages
+           (conversation_id, tenant_id, sender_id, client_message_id, body, attached_file_id, status,
+            sequence, published_at, created_at)
+         SELECT n.conversation_id, n.tenant_id, n.sender_id, n.client_message_id, n.body,
+                n.attached::uuid[], 'published', n.sequence, clock.at, clock.at
+         FROM numbered n, clock
+         ORDER BY n.conversation_id, n.sequence
+         RETURNING id, conversation_id, sequence
+       ), readers AS (
+         UPDATE conversation.participants p
+            SET last_read_sequence = r.sequence, last_read_at = (SELECT at FROM clock)
+           FROM (SELECT conversation_id, sender_id, max(sequence) AS sequence FROM numbered GROUP BY 1, 2) r
+          WHERE p.conversation_id = r.conversation_id AND p.user_id = r.sender_id
+            AND p.last_read_sequence < r.sequence
+       ), published AS (
+         SELECT n.ord, m.id, m.sequence, n.subject, n.event_type, n.payload, n.headers, n.tenant_id,
+                to_char(clock.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+         FROM inserted m
+         JOIN numbered n ON n.conversation_id = m.conversation_id AND n.sequence = m.sequence
+         CROSS JOIN clock
+       ), events AS (
+         INSERT INTO conversation.outbox_events (tenant_id, subject, event_type, payload, headers)
+         SELECT p.tenant_id, p.subject, p.event_type,
+                jsonb_set(p.payload::jsonb, '{message}', (p.payload::jsonb -> 'message') || jsonb_build_object(
+                  'id', p.id, 'sequence', p.sequence, 'createdAt', p.at, 'publishedAt', p.at)),
+                p.headers::jsonb
+         FROM published p
+         ORDER BY p.ord
+       )
+       SELECT ord::text, id, sequence::text, at FROM published`,
+      [
+        column((send) => send.message.conversationId),
+        column((send) => send.message.tenantId),
+        column((send) => send.message.senderId),
+        column((send) => send.message.clientMessageId),
+        column((send) => send.message.body),
+        column((send) => `{${send.message.attachments.join(',')}}`),
+        column((send) => send.event.subject),
+        column((send) => send.event.eventType),
+        column((send) => send.event.payload),
+        column((send) => send.event.headers),
+      ],
+    );
+    const published: Array<Published | undefined> = sends.map(() => undefined);
+    for (const row of rows) {
+      published[Number(row.ord) - 1] = { id: row.id, sequence: Number(row.sequence), at: row.at };
+    }
+    return published;
   }
 
   /** Puts a message in the moderation queue; undefined when the sender already sent this one. */

@@ -11,10 +11,12 @@ import {
   type ResponseOf,
 } from '@parley/contracts';
 import { OutboxWriter } from '@parley/db';
+import { createLogger, requestContext, type RequestContextValues } from '@parley/logging';
 import { ConversationLookup } from '../conversations/conversation-lookup.service.js';
 import type { ConversationRow } from '../conversations/conversation.row.js';
 import { ParticipantsRepository } from '../participants/participants.repository.js';
 import { isLive } from '../participants/participant.row.js';
+import { Batches } from '../shared/batches.js';
 import { decodeCursor, encodeCursor, sequenceCursor } from '../shared/cursor.js';
 import { characters, checkLimit } from '../shared/limits.js';
 import { int } from '../shared/sql-values.js';
@@ -23,6 +25,7 @@ import {
   MessagesRepository,
   type MessageViewRow,
   type NewMessage,
+  type OpenSend,
   type PageOf,
   type SeenSettings,
 } from './messages.repository.js';
@@ -39,11 +42,40 @@ const sendAttempts = 3;
 class SendRaced extends Error {}
 
 /**
+ * Sends into open conversations that arrive together are published by one statement: at most
+ * this many, with this many statements under way at once (each holds a pool connection).
+ */
+export const openSendBatch = { size: 100, concurrency: 4 };
+
+/** Stands in for what the database assigns until the statement fills it in. */
+const assignedLater = {
+  id: '00000000-0000-7000-8000-000000000000',
+  sequence: 1,
+  at: new Date(0).toISOString(),
+};
+
+const openSettings: SeenSettings = { isRestricted: false, requiresApproval: false };
+
+/** A send waiting for its batch, with the request it came in. */
+interface QueuedSend extends OpenSend {
+  actor: Principal;
+  context: RequestContextValues | undefined;
+  /** The reply, but for what the statement assigns. */
+  draft: Message;
+}
+
+/**
  * Sending, editing, deleting and reading messages, and read positions. The sequence number of a
  * message is taken from its conversation's row in the transaction that publishes it.
  */
 @Injectable()
 export class MessagesService {
+  private readonly logger = createLogger(MessagesService.name);
+  private readonly openSends = new Batches<QueuedSend, Message | undefined>(
+    (sends) => this.publishOpen(sends),
+    openSendBatch,
+  );
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly messages: MessagesRepository,
@@ -78,12 +110,13 @@ export class MessagesService {
       attachments: request.attachments,
     };
     if (message.mentions.length === 0 && message.replyToId === null) {
-      // Most messages go to open conversations: publish at once, in one statement that does so
-      // only while the conversation exists in the actor's tenant and is neither restricted,
-      // read-only nor moderated. Anything else is decided the long way below.
-      const sent = await this.publish(actor, message, { isRestricted: false, requiresApproval: false });
+      // Most messages go to open conversations: publish at once, together with the sends that
+      // arrive at the same time, in one statement that does so only while the conversation exists
+      // in the actor's tenant and is neither restricted, read-only nor moderated. Anything else,
+      // and a retry of a message sent before, is decided the long way below.
+      const sent = await this.openSends.submit(this.queued(actor, message));
       if (sent !== undefined) {
-        return toMessage(sent);
+        return sent;
       }
     }
     for (let attempt = 1; ; attempt += 1) {
@@ -243,6 +276,100 @@ export class MessagesService {
         ),
       };
     });
+  }
+
+  private queued(actor: Principal, message: NewMessage): QueuedSend {
+    const draft: Message = {
+      id: assignedLater.id,
+      conversationId: message.conversationId,
+      sequence: assignedLater.sequence,
+      senderId: message.senderId,
+      clientMessageId: message.clientMessageId,
+      body: message.body,
+      replyToId: null,
+      mentions: [],
+      attachments: [...message.attachments],
+      status: 'published',
+      rejectionReason: null,
+      editedAt: null,
+      deletedAt: null,
+      createdAt: assignedLater.at,
+      publishedAt: assignedLater.at,
+    };
+    return {
+      actor,
+      context: requestContext.get(),
+      message,
+      draft,
+      event: this.outbox.prepare(conversationEvents.messageCreated, actor.tenantId, { message: draft }),
+    };
+  }
+
+  /**
+   * Publishes a batch of sends into open conversations with one statement. A repeated client
+   * message id within the batch (a retry queued with its first attempt) waits for that statement,
+   * then finds the first. When the statement fails (a concurrent retry inserted one of the
+   * messages, the database went away), nothing was written and each send is tried on its own.
+   */
+  private async publishOpen(
+    sends: readonly QueuedSend[],
+  ): Promise<Array<PromiseSettledResult<Message | undefined>>> {
+    const keys = new Set<string>();
+    const first: QueuedSend[] = [];
+    const repeated: number[] = [];
+    sends.forEach((send, index) => {
+      const key = `${send.message.conversationId} ${send.message.senderId} ${send.message.clientMessageId}`;
+      if (keys.has(key)) {
+        repeated.push(index);
+      } else {
+        keys.add(key);
+        first.push(send);
+      }
+    });
+    let published;
+    try {
+      published = await this.messages.publishOpen(this.dataSource.manager, first);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, sends: first.length },
+        'A batch of sends failed; sending them one by one',
+      );
+      return Promise.allSettled(sends.map((send) => this.publishAlone(send)));
+    }
+    const outcomes = new Map<QueuedSend, Message | undefined>();
+    first.forEach((send, index) => {
+      const assigned = published[index];
+      outcomes.set(
+        send,
+        assigned === undefined
+          ? undefined
+          : {
+              ...send.draft,
+              id: assigned.id,
+              sequence: assigned.sequence,
+              createdAt: assigned.at,
+              publishedAt: assigned.at,
+            },
+      );
+    });
+    const repeats = await Promise.allSettled(
+      repeated.map((index) => this.publishAlone(sends[index] as QueuedSend)),
+    );
+    let repeat = 0;
+    return sends.map((send, index) =>
+      repeated[repeat] === index
+        ? (repeats[repeat++] as PromiseSettledResult<Message | undefined>)
+        : { status: 'fulfilled', value: outcomes.get(send) },
+    );
+  }
+
+  /** One send of a batch through the single-message path, in its own request's context. */
+  private publishAlone(send: QueuedSend): Promise<Message | undefined> {
+    const publish = async () => {
+      const row = await this.publish(send.actor, send.message, openSettings);
+      return row === undefined ? undefined : toMessage(row);
+    };
+    return send.context === undefined ? publish() : requestContext.run(send.context, publish);
   }
 
   /**
