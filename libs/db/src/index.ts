@@ -8,5 +8,6 @@ export * from './migration-runner.js';
 export * from './outbox-relay.js';
 export * from './outbox.module.js';
 export * from './outbox-writer.js';
+export * from './prepared-statement.js';
 export * from './sql-conventions.js';
 export { conventionalName } from './sql-names.js';

@@ -106,6 +106,14 @@ export class ParleyNatsServer extends ServerNats {
     });
   }
 
+  /**
+   * Our patterns are subjects, never JSON, so a subject is its own route. (The default first tries
+   * to parse every incoming pattern as JSON, and a failed parse is an exception per request.)
+   */
+  override getRouteFromPattern(pattern: string): string {
+    return pattern;
+  }
+
   /** Stops taking requests, lets those in flight reply, then drains the connection. */
   override async close(): Promise<void> {
     const connection = this.connection;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import type { PreparedEvent } from '@parley/db';
+import type { DataSource, EntityManager } from 'typeorm';
+import { runPrepared, type PreparedEvent, type PreparedStatement } from '@parley/db';
 import { unreadCountCap } from '../conversations/conversations.repository.js';
 import { messageSelect, type MessageRow } from './message.row.js';
 import type { ReactionSummary } from './reactions.repository.js';
@@ -59,6 +59,74 @@ export interface PageOf {
 }
 
 const columns = messageSelect('m');
+
+/** The statement behind MessagesRepository.publishOpen. */
+const publishOpenStatement: PreparedStatement = {
+  name: 'conversation-publish-open',
+  text: `WITH input AS (
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                          $7::text[], $8::text[], $9::text[], $10::text[])
+       WITH ORDINALITY
+       AS i(conversation_id, tenant_id, sender_id, client_message_id, body, attached,
+            subject, event_type, payload, headers, ord)
+   ), clock AS (
+     SELECT date_trunc('milliseconds', now()) AS at
+   ), fresh AS (
+     SELECT i.* FROM input i
+     WHERE NOT EXISTS (
+       SELECT 1 FROM conversation.messages d
+       WHERE d.conversation_id = i.conversation_id AND d.sender_id = i.sender_id
+         AND d.client_message_id = i.client_message_id
+     )
+   ), locked AS (
+     SELECT c.id FROM conversation.conversations c
+     WHERE c.id IN (SELECT conversation_id FROM fresh)
+     ORDER BY c.id
+     FOR UPDATE
+   ), next AS (
+     UPDATE conversation.conversations c
+        SET last_sequence = c.last_sequence + n.sends, last_activity_at = now()
+       FROM (SELECT conversation_id, tenant_id, count(*) AS sends FROM fresh GROUP BY 1, 2) n
+      WHERE c.id = n.conversation_id AND c.tenant_id = n.tenant_id
+        AND c.id IN (SELECT id FROM locked)
+        AND c.deleted_at IS NULL AND NOT c.is_read_only AND NOT c.is_restricted
+        AND NOT c.requires_approval
+      RETURNING c.id, c.tenant_id, c.last_sequence - n.sends AS base
+   ), numbered AS (
+     SELECT f.*, nx.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS sequence
+     FROM fresh f JOIN next nx ON nx.id = f.conversation_id AND nx.tenant_id = f.tenant_id
+   ), inserted AS (
+     INSERT INTO conversation.messages
+       (conversation_id, tenant_id, sender_id, client_message_id, body, attached_file_id, status,
+        sequence, published_at, created_at)
+     SELECT n.conversation_id, n.tenant_id, n.sender_id, n.client_message_id, n.body,
+            n.attached::uuid[], 'published', n.sequence, clock.at, clock.at
+     FROM numbered n, clock
+     ORDER BY n.conversation_id, n.sequence
+     RETURNING id, conversation_id, sequence
+   ), readers AS (
+     UPDATE conversation.participants p
+        SET last_read_sequence = r.sequence, last_read_at = (SELECT at FROM clock)
+       FROM (SELECT conversation_id, sender_id, max(sequence) AS sequence FROM numbered GROUP BY 1, 2) r
+      WHERE p.conversation_id = r.conversation_id AND p.user_id = r.sender_id
+        AND p.last_read_sequence < r.sequence
+   ), published AS (
+     SELECT n.ord, m.id, m.sequence, n.subject, n.event_type, n.payload, n.headers, n.tenant_id,
+            to_char(clock.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+     FROM inserted m
+     JOIN numbered n ON n.conversation_id = m.conversation_id AND n.sequence = m.sequence
+     CROSS JOIN clock
+   ), events AS (
+     INSERT INTO conversation.outbox_events (tenant_id, subject, event_type, payload, headers)
+     SELECT p.tenant_id, p.subject, p.event_type,
+            jsonb_set(p.payload::jsonb, '{message}', (p.payload::jsonb -> 'message') || jsonb_build_object(
+              'id', p.id, 'sequence', p.sequence, 'createdAt', p.at, 'publishedAt', p.at)),
+            p.headers::jsonb
+     FROM published p
+     ORDER BY p.ord
+   )
+   SELECT ord::text, id, sequence::text, at FROM published`,
+};
 
 /** Messages. Callers have resolved the conversation in the actor's tenant. */
 @Injectable()
@@ -135,74 +203,13 @@ export class MessagesRepository {
    * a unique violation, and nothing is written.
    */
   async publishOpen(
-    manager: EntityManager,
+    dataSource: DataSource,
     sends: readonly OpenSend[],
   ): Promise<Array<Published | undefined>> {
     const column = <T>(pick: (send: OpenSend) => T): T[] => sends.map(pick);
-    const rows: Array<{ ord: string; id: string; sequence: string; at: string }> = await manager.query(
-      `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
-                              $7::text[], $8::text[], $9::text[], $10::text[])
-           WITH ORDINALITY
-           AS i(conversation_id, tenant_id, sender_id, client_message_id, body, attached,
-                subject, event_type, payload, headers, ord)
-       ), clock AS (
-         SELECT date_trunc('milliseconds', now()) AS at
-       ), fresh AS (
-         SELECT i.* FROM input i
-         WHERE NOT EXISTS (
-           SELECT 1 FROM conversation.messages d
-           WHERE d.conversation_id = i.conversation_id AND d.sender_id = i.sender_id
-             AND d.client_message_id = i.client_message_id
-         )
-       ), locked AS (
-         SELECT c.id FROM conversation.conversations c
-         WHERE c.id IN (SELECT conversation_id FROM fresh)
-         ORDER BY c.id
-         FOR UPDATE
-       ), next AS (
-         UPDATE conversation.conversations c
-            SET last_sequence = c.last_sequence + n.sends, last_activity_at = now()
-           FROM (SELECT conversation_id, tenant_id, count(*) AS sends FROM fresh GROUP BY 1, 2) n
-          WHERE c.id = n.conversation_id AND c.tenant_id = n.tenant_id
-            AND c.id IN (SELECT id FROM locked)
-            AND c.deleted_at IS NULL AND NOT c.is_read_only AND NOT c.is_restricted
-            AND NOT c.requires_approval
-          RETURNING c.id, c.tenant_id, c.last_sequence - n.sends AS base
-       ), numbered AS (
-         SELECT f.*, nx.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS sequence
-         FROM fresh f JOIN next nx ON nx.id = f.conversation_id AND nx.tenant_id = f.tenant_id
-       ), inserted AS (
-         INSERT INTO conversation.messages
-           (conversation_id, tenant_id, sender_id, client_message_id, body, attached_file_id, status,
-            sequence, published_at, created_at)
-         SELECT n.conversation_id, n.tenant_id, n.sender_id, n.client_message_id, n.body,
-                n.attached::uuid[], 'published', n.sequence, clock.at, clock.at
-         FROM numbered n, clock
-         ORDER BY n.conversation_id, n.sequence
-         RETURNING id, conversation_id, sequence
-       ), readers AS (
-         UPDATE conversation.participants p
-            SET last_read_sequence = r.sequence, last_read_at = (SELECT at FROM clock)
-           FROM (SELECT conversation_id, sender_id, max(sequence) AS sequence FROM numbered GROUP BY 1, 2) r
-          WHERE p.conversation_id = r.conversation_id AND p.user_id = r.sender_id
-            AND p.last_read_sequence < r.sequence
-       ), published AS (
-         SELECT n.ord, m.id, m.sequence, n.subject, n.event_type, n.payload, n.headers, n.tenant_id,
-                to_char(clock.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
-         FROM inserted m
-         JOIN numbered n ON n.conversation_id = m.conversation_id AND n.sequence = m.sequence
-         CROSS JOIN clock
-       ), events AS (
-         INSERT INTO conversation.outbox_events (tenant_id, subject, event_type, payload, headers)
-         SELECT p.tenant_id, p.subject, p.event_type,
-                jsonb_set(p.payload::jsonb, '{message}', (p.payload::jsonb -> 'message') || jsonb_build_object(
-                  'id', p.id, 'sequence', p.sequence, 'createdAt', p.at, 'publishedAt', p.at)),
-                p.headers::jsonb
-         FROM published p
-         ORDER BY p.ord
-       )
-       SELECT ord::text, id, sequence::text, at FROM published`,
+    const rows = await runPrepared<{ ord: string; id: string; sequence: string; at: string }>(
+      dataSource,
+      publishOpenStatement,
       [
         column((send) => send.message.conversationId),
         column((send) => send.message.tenantId),
@@ -280,32 +287,29 @@ export class MessagesRepository {
    * reactions as `reader` sees them.
    */
   history(
-    manager: EntityManager,
+    dataSource: DataSource,
     page: PageOf,
     beforeSequence: number | undefined,
   ): Promise<MessageViewRow[]> {
-    return this.readPage(
-      manager,
-      page,
-      'm.sequence IS NOT NULL AND ($5::bigint IS NULL OR m.sequence < $5)',
-      'DESC',
-      [beforeSequence ?? null],
-    );
+    // Two statements, so that each prepared plan reads the index from the right place.
+    return beforeSequence === undefined
+      ? this.readPage(dataSource, 'latest', page, 'm.sequence IS NOT NULL', 'DESC', [])
+      : this.readPage(dataSource, 'before', page, 'm.sequence < $5', 'DESC', [beforeSequence]);
   }
 
   /** Published messages after a sequence number, oldest first, with their reactions. */
-  after(manager: EntityManager, page: PageOf, afterSequence: number): Promise<MessageViewRow[]> {
-    return this.readPage(manager, page, 'm.sequence > $5', 'ASC', [afterSequence]);
+  after(dataSource: DataSource, page: PageOf, afterSequence: number): Promise<MessageViewRow[]> {
+    return this.readPage(dataSource, 'after', page, 'm.sequence > $5', 'ASC', [afterSequence]);
   }
 
   /** Published replies to a message after a sequence number, oldest first, with their reactions. */
   replies(
-    manager: EntityManager,
+    dataSource: DataSource,
     page: PageOf,
     parentId: string,
     afterSequence: number,
   ): Promise<MessageViewRow[]> {
-    return this.readPage(manager, page, 'm.reply_to_id = $5 AND m.sequence > $6', 'ASC', [
+    return this.readPage(dataSource, 'replies', page, 'm.reply_to_id = $5 AND m.sequence > $6', 'ASC', [
       parentId,
       afterSequence,
     ]);
@@ -396,15 +400,20 @@ export class MessagesRepository {
    * that the conversation is a live one of the reader's tenant. Parameters: $1 conversation,
    * $2 tenant, $3 reader, $4 limit, then `values`.
    */
+  /** A page of messages with reactions; `variant` names the prepared statement of `where` and `order`. */
   private readPage(
-    manager: EntityManager,
+    dataSource: DataSource,
+    variant: 'latest' | 'before' | 'after' | 'replies',
     page: PageOf,
     where: string,
     order: 'ASC' | 'DESC',
     values: unknown[],
   ): Promise<MessageViewRow[]> {
-    return manager.query(
-      `SELECT ${columns}, COALESCE(r.reactions, '[]'::jsonb) AS reactions
+    return runPrepared<MessageViewRow>(
+      dataSource,
+      {
+        name: `conversation-page-${variant}`,
+        text: `SELECT ${columns}, COALESCE(r.reactions, '[]'::jsonb) AS reactions
        FROM conversation.messages m
        LEFT JOIN LATERAL (
          SELECT jsonb_agg(
@@ -421,6 +430,7 @@ export class MessagesRepository {
            WHERE c.id = $1 AND c.tenant_id = $2 AND c.deleted_at IS NULL
          )
        ORDER BY m.sequence ${order} LIMIT $4`,
+      },
       [page.conversationId, page.tenantId, page.readerId, page.limit, ...values],
     );
   }

@@ -43,7 +43,8 @@ class SendRaced extends Error {}
 
 /**
  * Sends into open conversations that arrive together are published by one statement: at most
- * this many, with this many statements under way at once (each holds a pool connection).
+ * this many, with this many statements under way at once (each holds a pool connection), which
+ * never share a conversation (they would only wait for each other's lock on it).
  */
 export const openSendBatch = { size: 100, concurrency: 4 };
 
@@ -73,7 +74,7 @@ export class MessagesService {
   private readonly logger = createLogger(MessagesService.name);
   private readonly openSends = new Batches<QueuedSend, Message | undefined>(
     (sends) => this.publishOpen(sends),
-    openSendBatch,
+    { ...openSendBatch, key: (send) => send.message.conversationId },
   );
 
   constructor(
@@ -197,7 +198,7 @@ export class MessagesService {
   ): Promise<{ items: MessageView[]; nextCursor: string | null }> {
     const before = page.cursor === undefined ? undefined : decodeCursor(page.cursor, sequenceCursor).s;
     const rows = await this.messages.history(
-      this.dataSource.manager,
+      this.dataSource,
       this.pageOf(actor, conversationId, page.limit + 1),
       before,
     );
@@ -210,7 +211,7 @@ export class MessagesService {
     request: ParsedRequestOf<Requests['catchUp']>,
   ): Promise<ResponseOf<Requests['catchUp']>> {
     const rows = await this.messages.after(
-      this.dataSource.manager,
+      this.dataSource,
       this.pageOf(actor, request.conversationId, request.limit + 1),
       request.afterSequence,
     );
@@ -228,7 +229,7 @@ export class MessagesService {
     await this.existing(manager, conversation, request.messageId);
     const after = request.cursor === undefined ? 0 : decodeCursor(request.cursor, sequenceCursor).s;
     const rows = await this.messages.replies(
-      manager,
+      this.dataSource,
       this.pageOf(actor, conversation.id, request.limit + 1),
       request.messageId,
       after,
@@ -328,7 +329,7 @@ export class MessagesService {
     });
     let published;
     try {
-      published = await this.messages.publishOpen(this.dataSource.manager, first);
+      published = await this.messages.publishOpen(this.dataSource, first);
     } catch (error) {
       this.logger.warn(
         { err: error, sends: first.length },
