@@ -13,6 +13,8 @@ import {
   OutboxWriter,
   PgIdempotencyStore,
   runMigrations,
+  runPrepared,
+  createDataSource,
   type OutboxPublisher,
 } from '../src/index.js';
 import {
@@ -77,6 +79,33 @@ describe('DbModule and PgIdempotencyStore', () => {
     await app.close();
     expect(dataSource.isInitialized).toBe(false);
     await expect(health.check()).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('runs prepared statements on the pool, planned once per connection, in the same session settings', async () => {
+    const dataSource = createDataSource({ url, schema: 'app', entities: [], poolSize: 1 });
+    const statement = {
+      name: 'app-settings',
+      text: `SELECT $1::int + 1 AS next, current_setting('TimeZone') AS timezone`,
+    };
+    await expect(runPrepared(dataSource, statement, [1])).rejects.toMatchObject({ code: 'internal' });
+    await dataSource.initialize();
+    try {
+      await expect(runPrepared(dataSource, statement, [1])).resolves.toEqual([{ next: 2, timezone: 'UTC' }]);
+      await expect(runPrepared(dataSource, statement, [41])).resolves.toEqual([
+        { next: 42, timezone: 'UTC' },
+      ]);
+      const [prepared] = await runPrepared<{ statements: string }>(
+        dataSource,
+        {
+          name: 'app-prepared',
+          text: 'SELECT count(*)::text AS statements FROM pg_prepared_statements WHERE name = $1',
+        },
+        ['app-settings'],
+      );
+      expect(prepared).toEqual({ statements: '1' });
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   it('is configured asynchronously and runs the outbox relay for the application lifetime', async () => {

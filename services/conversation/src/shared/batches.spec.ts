@@ -79,6 +79,24 @@ describe('Batches', () => {
     await expect(short.submit(1)).rejects.toThrow('The batch returned no outcome for item 0');
   });
 
+  it('never runs two batches with the same key at once, and keeps the order within a key', async () => {
+    const { batches, run, finishNext } = recorded();
+    const queue = new Batches(run, { size: 3, concurrency: 2, key: (item: number) => String(item % 10) });
+    // Keys: 11 → 1, 21 → 1, 12 → 2, 31 → 1, 13 → 3, 14 → 4.
+    const all = [11, 21, 12, 31, 13, 14].map((item) => queue.submit(item));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([
+      [11, 21, 12],
+      [13, 14],
+    ]);
+    expect(queue.queued).toBe(1);
+    await finishNext();
+    expect(batches.at(-1)).toEqual([31]);
+    await finishNext();
+    await finishNext();
+    await expect(Promise.all(all)).resolves.toEqual([110, 210, 120, 310, 130, 140]);
+  });
+
   it('refuses limits under one', () => {
     const run: BatchRun<number, number> = async () => [];
     expect(() => new Batches(run, { size: 0, concurrency: 1 })).toThrow(RangeError);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, type EntityManager } from 'typeorm';
 import { conditionsSchema, type ResourceType } from '@parley/contracts';
+import { runPrepared } from '@parley/db';
 import type { AssignmentFacts } from '../evaluation/evaluator.js';
 import { AssignmentEntity } from './assignment.entity.js';
 
@@ -203,8 +204,7 @@ export class AssignmentsRepository {
       values.push(filter.endedBefore);
       where.push(`(a.expires_at IS NULL OR a.expires_at > $${values.length})`);
     }
-    const rows: FactsRow[] = await manager.query(
-      `SELECT a.id, a.resource_type, a.resource_id, a.starts_at, a.expires_at, a.conditions,
+    const text = `SELECT a.id, a.resource_type, a.resource_id, a.starts_at, a.expires_at, a.conditions,
               ${reached} AS permissions
        FROM permission.assignments a
        LEFT JOIN permission.permission_sets s ON s.id = a.permission_set_id
@@ -212,9 +212,22 @@ export class AssignmentsRepository {
          AND (a.permission_set_id IS NULL
               OR (s.deleted_at IS NULL AND (s.tenant_id IS NULL OR s.tenant_id = a.tenant_id)))
          ${where.map((condition) => `AND ${condition}`).join('\n         ')}
-       ORDER BY a.id`,
-      values,
-    );
+       ORDER BY a.id`;
+    // Checks read this all the time: outside a transaction it is a statement prepared once per
+    // connection, one for each shape of filter.
+    const shape = [
+      filter.permission === undefined ? '' : 'permission',
+      filter.resource === null ? 'tenant-wide' : filter.resource === undefined ? '' : 'resource',
+      filter.endedBefore === undefined ? '' : 'live',
+    ].filter((part) => part !== '');
+    const rows: FactsRow[] =
+      manager.queryRunner === undefined
+        ? await runPrepared<FactsRow>(
+            manager.connection,
+            { name: ['permission-facts', ...shape].join('-'), text },
+            values,
+          )
+        : await manager.query(text, values);
     return rows.map((row) => ({
       id: row.id,
       permissions: row.permissions,
