@@ -46,9 +46,17 @@ export class NatsRpcClient {
     if (!checked.success) {
       throw validationError('request', checked.error);
     }
+    // With a token, the token alone says who acts: the request context's tenant and actor name
+    // the caller being served, who may not be the one the token belongs to (a service account).
     const headers = outgoingHeaders({
+      ...(options.token === undefined
+        ? {}
+        : {
+            [headerNames.tenantId]: '',
+            [headerNames.actorId]: '',
+            [headerNames.authorization]: `Bearer ${options.token}`,
+          }),
       ...options.headers,
-      ...(options.token === undefined ? {} : { [headerNames.authorization]: `Bearer ${options.token}` }),
     });
     const subject = this.namespace.subject(contract.subject);
     // The caller's payload as given: the server parses it again with the same schema.

@@ -401,7 +401,7 @@ describe('NatsRpcClient', () => {
     });
   });
 
-  it('sends extra headers, the bearer token, and the context tenant and actor', async () => {
+  it('sends extra headers and the bearer token; the context tenant and actor only without a token', async () => {
     const seen: Array<Record<string, string | undefined>> = [];
     const subscription = connection.subscribe(ns.subject(fake.subject), {
       callback: (_error, message) => {
@@ -415,10 +415,15 @@ describe('NatsRpcClient', () => {
       },
     });
     try {
-      await requestContext.run({ correlationId: 'c', tenantId: 't-1', actorId: 'a-1' }, () =>
-        client.request(fake, { reply: 'x' }, { token: 'tok', headers: { 'X-Extra': 'yes' } }),
-      );
-      expect(seen).toEqual([{ auth: 'Bearer tok', tenant: 't-1', actor: 'a-1', extra: 'yes' }]);
+      await requestContext.run({ correlationId: 'c', tenantId: 't-1', actorId: 'a-1' }, async () => {
+        await client.request(fake, { reply: 'x' }, { token: 'tok', headers: { 'X-Extra': 'yes' } });
+        await client.request(fake, { reply: 'x' });
+      });
+      expect(seen).toEqual([
+        // A missing header reads as ''.
+        { auth: 'Bearer tok', tenant: '', actor: '', extra: 'yes' },
+        { auth: '', tenant: 't-1', actor: 'a-1', extra: '' },
+      ]);
       await expect(
         client.request(fake, { reply: 'x' }, { headers: { 'Bad Header': 'x' } }),
       ).rejects.toMatchObject({

@@ -1,12 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  headerNames,
-  ParleyError,
-  permissionRequests,
-  type RequestOf,
-  type Standing,
-} from '@parley/contracts';
+import { ParleyError, permissionRequests, type RequestOf, type Standing } from '@parley/contracts';
 import { createLogger } from '@parley/logging';
 import { NatsRpcClient } from '@parley/nats';
 import { AbilityCache } from '@parley/permissions';
@@ -25,12 +19,6 @@ export interface PlannedStanding extends StandingChange {
 }
 
 type SetStandingsRequest = RequestOf<typeof permissionRequests.setStandings>;
-
-/**
- * The request context's tenant and actor headers name the caller being served, not the service
- * account whose token goes out: empty values leave them off, and the token alone says who acts.
- */
-const ownIdentity = { [headerNames.tenantId]: '', [headerNames.actorId]: '' };
 
 /** permission.v1.standing.set takes at most this many standings at once. */
 const maxPerRequest = 1000;
@@ -87,7 +75,7 @@ export class StandingsGateway {
   private async send(request: SetStandingsRequest, retryRefusedToken: boolean): Promise<void> {
     const token = await this.tokens.accessToken();
     try {
-      await this.rpc.request(permissionRequests.setStandings, request, { token, headers: ownIdentity });
+      await this.rpc.request(permissionRequests.setStandings, request, { token });
     } catch (error) {
       // A token the permission service refuses (its session was revoked): log in once more.
       if (retryRefusedToken && error instanceof ParleyError && error.code === 'unauthenticated') {
