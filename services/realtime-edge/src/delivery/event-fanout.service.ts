@@ -21,6 +21,7 @@ import {
   Namespace,
   NATS_CONNECTION,
   provisionConsumer,
+  provisionServiceEventStream,
   type ConsumedEvent,
   type ConsumerHandle,
 } from '@parley/nats';
@@ -42,7 +43,7 @@ const sources: readonly Source[] = [
   { service: 'identity', contracts: Object.values(identityEvents) },
 ];
 
-/** First and longest wait before trying again to start a consumer whose stream is not there yet. */
+/** First and longest wait before trying again to start a consumer that could not be started. */
 const retryDelays = { initialMs: 500, maxMs: 15_000 };
 
 /**
@@ -99,7 +100,11 @@ export class EventFanout implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** Starts the shared consumer of one stream; waits and tries again while the stream is missing. */
+  /**
+   * Starts the shared consumer of one stream. A stream whose service has not started yet is
+   * created as that service would create it (idempotent), so the consumer starts at once and
+   * misses nothing the service publishes later; a failure (NATS unreachable) is tried again.
+   */
   private async start(source: Source, delayMs: number): Promise<void> {
     if (this.stopping) {
       return;
@@ -107,7 +112,9 @@ export class EventFanout implements OnApplicationBootstrap, BeforeApplicationShu
     const stream = eventStreamName(source.service);
     const durable = `realtime-edge-${source.service}`;
     try {
-      await provisionConsumer(await jetstreamManager(this.nats), this.namespace, {
+      const manager = await jetstreamManager(this.nats);
+      await provisionServiceEventStream(manager, this.namespace, source.service);
+      await provisionConsumer(manager, this.namespace, {
         stream,
         durable,
         filterSubjects: eventStreamSubjects(source.service),
@@ -134,7 +141,7 @@ export class EventFanout implements OnApplicationBootstrap, BeforeApplicationShu
     } catch (error) {
       this.logger.info(
         { stream, err: error, retryInMs: delayMs },
-        'Cannot consume the stream yet (is its service running?); will try again',
+        'Cannot consume the stream yet; will try again',
       );
       const timer = setTimeout(() => {
         this.retries.delete(timer);
