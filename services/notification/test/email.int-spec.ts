@@ -150,6 +150,21 @@ describe('email notifications through a real SMTP server', () => {
     expect(emailsTo(eve)).toEqual([]);
   });
 
+  it('dead-letters at once an email whose recipient the server refuses for good', async () => {
+    const gus = await person('Gus');
+    smtp.refuseRecipient(gus.email);
+    const before = smtp.attempts;
+    await notify(gus, { title: 'Nobody home', priority: 'urgent' });
+    const rows = await settled(gus, 1);
+    expect(rows[0]).toMatchObject({ status: 'dead_lettered', attempts: 1 });
+    expect(rows[0]?.last_error).toMatch(/550 No such mailbox here/);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect((await deliveriesOf(gus))[0]).toMatchObject({ status: 'dead_lettered', attempts: 1 });
+    // Refused at RCPT TO: the message itself was never transferred.
+    expect(smtp.attempts).toBe(before);
+    expect(emailsTo(gus)).toEqual([]);
+  });
+
   it('never sends one delivery twice, however many senders try at once', async () => {
     const fay = await person('Fay');
     await notify(fay, { title: 'Once only' });

@@ -20,6 +20,8 @@ export interface TestSmtpServer {
   readonly attempts: number;
   /** The next `count` messages are refused with a temporary error (451). */
   failNext(count: number): void;
+  /** Mail to `address` is refused for good (550, no such mailbox). */
+  refuseRecipient(address: string): void;
   close(): Promise<void>;
 }
 
@@ -27,10 +29,18 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   const received: ReceivedEmail[] = [];
   let attempts = 0;
   let failures = 0;
+  const refused = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (refused.has(address.address)) {
+        callback(Object.assign(new Error('No such mailbox here'), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -61,6 +71,9 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     },
     failNext(count) {
       failures = count;
+    },
+    refuseRecipient(address) {
+      refused.add(address);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -168,14 +168,19 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
     } catch (error) {
       const attempt = Math.max(...unread.map((delivery) => delivery.attempts)) + 1;
       const reason = error instanceof Error ? error.message : String(error);
+      const permanent = refusedForGood(error);
       const dead = await this.deliveries.markFailed(manager, ids, {
         error: reason,
         retryAt: new Date(now.getTime() + retryDelayMs(email, attempt)),
-        maxAttempts: email.maxAttempts,
+        // A recipient or message the server refused for good is refused again: no retries.
+        maxAttempts: permanent ? 0 : email.maxAttempts,
         digestId,
       });
       if (dead > 0) {
-        this.logger.error({ recipientId, deliveries: ids, attempts: attempt, reason }, 'Email dead-lettered');
+        this.logger.error(
+          { recipientId, deliveries: ids, attempts: attempt, reason, permanent },
+          'Email dead-lettered',
+        );
         return 'dead_lettered';
       }
       this.logger.warn(
@@ -187,4 +192,22 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
     await this.deliveries.markSent(manager, ids, digestId, this.clock());
     return 'sent';
   }
+}
+
+/**
+ * Whether the SMTP server refused the recipient or the message for good: a 5xx reply to RCPT TO
+ * or DATA (no such mailbox, policy refusal). Other failures (network, timeouts, 4xx replies, and
+ * 5xx replies to other commands, such as a login the operator has to fix) are tried again.
+ */
+export function refusedForGood(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) {
+    return false;
+  }
+  const { responseCode, code } = error as { responseCode?: unknown; code?: unknown };
+  return (
+    typeof responseCode === 'number' &&
+    responseCode >= 500 &&
+    responseCode < 600 &&
+    (code === 'EENVELOPE' || code === 'EMESSAGE')
+  );
 }
