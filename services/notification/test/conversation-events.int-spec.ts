@@ -33,12 +33,23 @@ describe('notifications from conversation and file events', () => {
   ): Promise<string> {
     const msgId = await platform.publish(contract, tenantId, payload);
     await platform.handled(conversationDurable, msgId);
+    const message = (payload as { message?: { id: string } }).message;
+    if (message !== undefined) {
+      messageOfEvent.set(msgId, message.id);
+    }
     return msgId;
   }
+  /** The message each published event carried: mentions are notified once per message, not per event. */
+  const messageOfEvent = new Map<string, string>();
 
-  const typesOf = async (user: Principal, sourceId?: string): Promise<string[]> =>
+  const typesOf = async (user: Principal, msgId?: string): Promise<string[]> =>
     (await platform.notificationsOf(user.userId))
-      .filter((row) => sourceId === undefined || row.source_id === `conversation:${sourceId}`)
+      .filter(
+        (row) =>
+          msgId === undefined ||
+          row.source_id === `conversation:${msgId}` ||
+          row.source_id === `conversation:mention:${messageOfEvent.get(msgId) ?? ''}`,
+      )
       .map((row) => row.type);
 
   beforeAll(async () => {
@@ -101,6 +112,47 @@ describe('notifications from conversation and file events', () => {
     expect(await typesOf(cat, msgId)).toEqual(['message']);
     expect(await typesOf(outsider, msgId)).toEqual([]);
     expect(await typesOf(ann, msgId)).toEqual([]);
+  });
+
+  it('notifies a mention an edit adds, once, and never one notified already', async () => {
+    const message = messageOf(group.id, ann.userId, {
+      body: 'Who brings the goggles?',
+      mentions: [ben.userId],
+    });
+    await conversationEvent(events.messageCreated, { message });
+    const edit = (mentions: string[], body: string) =>
+      conversationEvent(events.messageEdited, {
+        message: { ...message, body, mentions, editedAt: new Date().toISOString() },
+      });
+    await edit([ben.userId, cat.userId], 'Who brings the goggles? Cat?');
+    await edit([ben.userId, cat.userId], 'Who brings the goggles? Cat, please');
+    const mentionsOf = async (user: Principal) =>
+      (await platform.notificationsOf(user.userId)).filter(
+        (row) => row.type === 'mention' && (row.data as { messageId?: string }).messageId === message.id,
+      );
+    expect(await mentionsOf(ben)).toHaveLength(1);
+    const [catMention] = await mentionsOf(cat);
+    expect(catMention).toMatchObject({
+      title: 'Ann mentioned you in Chemistry',
+      body: 'Who brings the goggles? Cat?',
+      data: { conversationId: group.id, messageId: message.id, sequence: message.sequence },
+    });
+    expect(await mentionsOf(cat)).toHaveLength(1);
+    // Nobody else hears of an edit, and the sender never.
+    expect((await platform.notificationsOf(ann.userId)).filter((row) => row.type === 'mention')).toEqual([]);
+    // A message still waiting for a moderator mentions nobody yet.
+    const pending = messageOf(group.id, ann.userId, {
+      body: 'Pending',
+      status: 'pending',
+      mentions: [ben.userId],
+    });
+    await conversationEvent(events.messageEdited, { message: pending });
+    expect(await mentionsOf(ben)).toHaveLength(1);
+    expect(
+      (await platform.notificationsOf(ben.userId)).filter(
+        (row) => (row.data as { messageId?: string }).messageId === pending.id,
+      ),
+    ).toEqual([]);
   });
 
   it('tells the author of a message about replies to it', async () => {

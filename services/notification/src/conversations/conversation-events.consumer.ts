@@ -65,6 +65,10 @@ export class ConversationEventsConsumer implements OnApplicationBootstrap {
         const { message } = events.messageCreated.payload.parse(event.payload);
         return this.notifier.messageCreated(manager, event, message);
       }
+      case events.messageEdited.type: {
+        const { message } = events.messageEdited.payload.parse(event.payload);
+        return this.notifier.messageEdited(manager, event, message);
+      }
       case events.messageDeleted.type: {
         const { message, deletedById } = events.messageDeleted.payload.parse(event.payload);
         return this.notifier.moderated(manager, event, {
@@ -95,7 +99,7 @@ export class ConversationEventsConsumer implements OnApplicationBootstrap {
         return;
       }
       default:
-        // Edits, reactions taken back, the moderation queue: nobody is notified.
+        // Reactions taken back, the moderation queue: nobody is notified.
         return;
     }
   }

@@ -18,7 +18,12 @@ interface Intent {
   title: (actor: string) => string;
   body: string;
   data: Record<string, unknown>;
+  /** What makes it unique per recipient; the event by default. */
+  sourceId?: string;
 }
+
+/** A mention is notified once per message and person, whether it came with the message or an edit. */
+const mentionSource = (messageId: string): string => `conversation:mention:${messageId}`;
 
 const maxTitle = 200;
 
@@ -140,6 +145,7 @@ export class ConversationNotifier {
       recipients: [...mentioned],
       priority: 'high',
       title: (actor) => `${actor} mentioned you in ${where}`,
+      sourceId: mentionSource(message.id),
     });
     await this.apply(manager, event, {
       ...from,
@@ -154,6 +160,36 @@ export class ConversationNotifier {
       recipients: others,
       priority: 'normal',
       title: (actor) => (conversation.kind === 'group' ? `${actor} in ${where}` : actor),
+    });
+  }
+
+  /**
+   * An edit that mentions someone the message did not mention before notifies them, once; mentions
+   * notified already, and edits of messages still waiting for a moderator, notify nobody.
+   */
+  async messageEdited(manager: EntityManager, event: FollowedEvent, message: Message): Promise<void> {
+    if (!event.isFresh || message.status !== 'published' || message.mentions.length === 0) {
+      return;
+    }
+    const conversation = await this.conversations.findConversation(manager, message.conversationId);
+    if (conversation === undefined || conversation.deleted_at !== null) {
+      return;
+    }
+    const taking = new Set(
+      (await this.conversations.liveParticipants(manager, message.conversationId, this.clock()))
+        .map((participant) => participant.user_id)
+        .filter((id) => id !== message.senderId),
+    );
+    const where = nameOf(conversation);
+    await this.apply(manager, event, {
+      type: 'mention',
+      recipients: message.mentions.filter((id) => taking.has(id)),
+      actorId: message.senderId,
+      priority: 'high',
+      title: (actor) => `${actor} mentioned you in ${where}`,
+      body: preview(message.body, 'Sent an attachment'),
+      data: { conversationId: message.conversationId, messageId: message.id, sequence: message.sequence },
+      sourceId: mentionSource(message.id),
     });
   }
 
@@ -255,7 +291,7 @@ export class ConversationNotifier {
         data: intent.data,
         priority: intent.priority,
         actorId: intent.actorId,
-        sourceId: `conversation:${event.msgId}`,
+        sourceId: intent.sourceId ?? `conversation:${event.msgId}`,
         origin: 'event',
       },
       recipients,
