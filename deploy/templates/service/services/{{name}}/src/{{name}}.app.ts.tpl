@@ -1,29 +1,12 @@
-import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
-import { prepareHttpApp } from '@parley/http';
-import { useLogging } from '@parley/logging';
-import { createNatsMicroservice } from '@parley/nats';
+import { startGuardedService } from '@parley/permissions';
 import type { {{Name}}Config } from './{{name}}.config.js';
 import { {{Name}}Module } from './{{name}}.module.js';
 
 /**
- * Builds and starts the {{name}} service: NATS request handlers and the HTTP server (health,
- * metrics). `main.ts` and the integration tests start it the same way.
+ * Builds and starts the {{name}} service: NATS request handlers behind the permission guard, and
+ * the HTTP server (health, metrics). `main.ts` and the integration tests start it the same way.
  */
-export async function start{{Name}}(config: {{Name}}Config): Promise<INestApplication> {
-  const app = await NestFactory.create({{Name}}Module.forRoot(config), {
-    bufferLogs: true,
-    abortOnError: false,
-  });
-  useLogging(app);
-  prepareHttpApp(app);
-  // Request handlers carry their own filter and contract checks (@RequestHandler); the HTTP filter
-  // above stays on the HTTP side.
-  app.connectMicroservice(
-    createNatsMicroservice({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, queue: '{{name}}' }),
-  );
-  app.enableShutdownHooks();
-  await app.startAllMicroservices();
-  await app.listen(config.HTTP_PORT, '0.0.0.0');
-  return app;
+export function start{{Name}}(config: {{Name}}Config): Promise<INestApplication> {
+  return startGuardedService({{Name}}Module.forRoot(config), { ...config, queue: '{{name}}' });
 }

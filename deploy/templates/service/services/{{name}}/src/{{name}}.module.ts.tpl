@@ -5,6 +5,7 @@ import { DbHealth, DbModule, OutboxModule, type DbModuleOptions } from '@parley/
 import { LoggingModule } from '@parley/logging';
 import { EventPublisher, NatsHealth, NatsModule, NatsRpcClient } from '@parley/nats';
 import { ObservabilityModule } from '@parley/observability';
+import { PermissionsModule } from '@parley/permissions';
 import { BootstrapService } from './bootstrap.service.js';
 import type { {{Name}}Config } from './{{name}}.config.js';
 
@@ -31,6 +32,10 @@ export class {{Name}}Module {
             jwks: () => rpc.request(identityRequests.getJwks, {}),
           }),
         }),
+        // Every handler declares its requirement (@RequirePermissions, @AuthenticatedOnly or
+        // @Public). Once the service has permissions of its own, declare them in a catalog in
+        // contracts/ and pass it here: they are registered with the permission service at start-up.
+        PermissionsModule.forRoot(),
         ObservabilityModule.forRootAsync({
           service: '{{name}}',
           inject: [DbHealth, NatsHealth],
