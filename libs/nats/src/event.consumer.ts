@@ -1,5 +1,11 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   deadLetterSubject,
@@ -16,7 +22,7 @@ import { NATS_CONNECTION } from './connection.js';
 import { reasonOf } from './error-details.js';
 import { EventPublisher } from './event.publisher.js';
 import type { IdempotencyStore } from './idempotency.store.js';
-import { provisionConsumer } from './jetstream.provisioning.js';
+import { provisionConsumer, type ConsumerSpec } from './jetstream.provisioning.js';
 import { contextFromHeaders, headersToRecord, headerValue } from './message-headers.js';
 import { Namespace } from './namespace.js';
 import { decodeJsonBody } from './rpc.codec.js';
@@ -70,8 +76,10 @@ export interface ConsumeOptions {
   idempotency?: IdempotencyStore;
   /** Messages pulled ahead of the one being handled. Handling itself is sequential. */
   prefetch?: number;
-  /** Creates or updates the durable consumer first (default true). */
-  provision?: boolean;
+  /** Where the consumer starts when it is first created (default `all`). */
+  deliverPolicy?: 'all' | 'new';
+  /** The consumer's description on the server. */
+  description?: string;
   /** Called after each outcome, e.g. to count it in metrics. */
   onOutcome?: (
     outcome: ConsumeOutcome,
@@ -148,28 +156,38 @@ export class EventConsumer implements BeforeApplicationShutdown {
       throw validationError('consumer options', tuning.error);
     }
     const deadLetters = deadLetterSubjectOf(options);
-    if (options.provision ?? true) {
-      await provisionConsumer(await jetstreamManager(this.connection), this.namespace, {
-        stream: options.stream,
-        durable: options.durable,
-        filterSubjects: options.filterSubjects,
-        ackWaitMs: tuning.data.ackWaitMs,
-      });
-    }
+    const spec: ConsumerSpec = {
+      stream: options.stream,
+      durable: options.durable,
+      filterSubjects: options.filterSubjects,
+      ackWaitMs: tuning.data.ackWaitMs,
+      ...(options.deliverPolicy === undefined ? {} : { deliverPolicy: options.deliverPolicy }),
+      ...(options.description === undefined ? {} : { description: options.description }),
+    };
+    const jsm = await jetstreamManager(this.connection);
+    // The durable consumer is created or brought to the spec first, and created again should it
+    // be deleted while running.
+    await provisionConsumer(jsm, this.namespace, spec);
     const consumer = await jetstream(this.connection).consumers.get(
       this.namespace.stream(options.stream),
       options.durable,
     );
-    const messages = await consumer.consume({ max_messages: tuning.data.prefetch });
+    // Pulls expire after 5 s (the server's heartbeats come every 2.5 s): a consumer deleted on
+    // the server is noticed within seconds, not after the client's default half minute.
+    const messages = await consumer.consume({ max_messages: tuning.data.prefetch, expires: pullExpiresMs });
     const run = new ConsumerRun(options, tuning.data, deadLetters, this.namespace, this.publisher, this.log);
     const done = run.loop(messages);
+    const guard = new ConsumerGuard(jsm, this.namespace, spec, run, this.log);
+    const guarding = guard.watch(messages);
     const handle: ConsumerHandle = {
       counters: run.counters,
       done,
       stop: async () => {
         run.stopping = true;
+        guard.stop();
         await messages.close();
         await done;
+        await guarding;
         this.handles.delete(handle);
         // Acks are fire-and-forget: make sure they reached the server before we report stopped.
         if (!this.connection.isClosed()) {
@@ -192,10 +210,102 @@ export class EventConsumer implements BeforeApplicationShutdown {
   }
 }
 
+/** How long one pull for more messages waits on the server. */
+const pullExpiresMs = 5_000;
+
+/** How often a running consumer's acknowledged position is read, to resume there if it is deleted. */
+const positionRefreshMs = 5_000;
+
+/**
+ * Keeps a running consumer in existence: when the server reports it deleted or missing (an
+ * operator removed it, the server lost it), it is created again from the same spec, starting at
+ * the first event not known to be handled: one past the consumer's acknowledged floor as last
+ * read (refreshed every few seconds), or past this instance's own last handled event when that is
+ * lower. Events between the two come again, never fewer (at least once).
+ */
+class ConsumerGuard {
+  private ackFloor: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly namespace: Namespace,
+    private readonly spec: ConsumerSpec,
+    private readonly run: ConsumerRun,
+    private readonly log: Logger,
+  ) {}
+
+  async watch(messages: ConsumerMessages): Promise<void> {
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), positionRefreshMs);
+    this.timer.unref();
+    try {
+      for await (const status of messages.status()) {
+        if (this.stopped) {
+          break;
+        }
+        if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
+          await this.recreate(status.type);
+        }
+      }
+    } finally {
+      this.stop();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  /** Where a consumer created again starts: the first event not known to be handled. */
+  resumeSequence(): number | undefined {
+    const own =
+      this.run.inHand ?? (this.run.lastHandled === undefined ? undefined : this.run.lastHandled + 1);
+    const floor = this.ackFloor === undefined ? undefined : this.ackFloor + 1;
+    if (own === undefined || floor === undefined) {
+      return own ?? floor;
+    }
+    return Math.min(own, floor);
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const info = await this.jsm.consumers.info(this.namespace.stream(this.spec.stream), this.spec.durable);
+      this.ackFloor = info.ack_floor.stream_seq;
+    } catch {
+      // Missing right now: the status loop deals with that; keep the floor last read.
+    }
+  }
+
+  private async recreate(reason: string): Promise<void> {
+    const context = { stream: this.spec.stream, durable: this.spec.durable, reason };
+    try {
+      const startSequence = this.resumeSequence();
+      const outcome = await provisionConsumer(this.jsm, this.namespace, {
+        ...this.spec,
+        ...(startSequence === undefined ? {} : { startSequence }),
+      });
+      if (outcome === 'created') {
+        this.log.warn({ ...context, startSequence }, 'Created the deleted consumer again; resuming');
+      }
+    } catch (error) {
+      this.log.error(
+        { ...context, err: error },
+        'Could not create the consumer again; will try on the next report',
+      );
+    }
+  }
+}
+
 /** The state of one running consumer. */
 class ConsumerRun {
   readonly counters: ConsumerCounters = { acked: 0, naked: 0, deadLettered: 0, skipped: 0 };
   stopping = false;
+  /** The stream sequence of the message being handled, and of the last one handled. */
+  inHand: number | undefined;
+  lastHandled: number | undefined;
   private readonly contracts: readonly EventContract[];
 
   constructor(
@@ -218,7 +328,10 @@ class ConsumerRun {
           message.nak();
           continue;
         }
+        this.inHand = message.info.streamSequence;
         await requestContext.run(contextFromHeaders(message.headers), () => this.process(message));
+        this.lastHandled = Math.max(this.lastHandled ?? 0, this.inHand);
+        this.inHand = undefined;
       }
     } catch (error) {
       this.log.error({ durable: this.options.durable, err: error }, 'Consumer stopped on an error');

@@ -153,6 +153,8 @@ const consumerSpecSchema = z.object({
   maxAckPending: z.number().int().min(1).default(1000),
   /** Where a new consumer starts; an existing one keeps its position. */
   deliverPolicy: z.enum(['all', 'new']).default('all'),
+  /** Where a new consumer starts instead: this stream sequence (a consumer created again). */
+  startSequence: z.number().int().min(1).optional(),
   description: z.string().optional(),
 });
 export type ConsumerSpec = z.input<typeof consumerSpecSchema>;
@@ -187,7 +189,9 @@ export async function provisionConsumer(
       jsm.consumers.add(stream, {
         durable_name: wanted.durable,
         ack_policy: AckPolicy.Explicit,
-        deliver_policy: wanted.deliverPolicy === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
+        ...(wanted.startSequence !== undefined
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: wanted.startSequence }
+          : { deliver_policy: wanted.deliverPolicy === 'all' ? DeliverPolicy.All : DeliverPolicy.New }),
         ...settings,
       }),
     );

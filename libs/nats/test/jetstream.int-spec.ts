@@ -571,6 +571,33 @@ describe('EventConsumer', () => {
     expect(info.delivered.stream_seq).toBe(2);
   });
 
+  it('creates a consumer deleted while running again, resuming after the events handled', async () => {
+    const { ns, publisher, consumers } = await setUp();
+    const handled: string[] = [];
+    const handle = await start(
+      consumers,
+      options(async (event) => void handled.push(event.msgId), {
+        deliverPolicy: 'new',
+        description: 'Test consumer, created again when deleted',
+      }),
+    );
+    for (const id of ['before-1', 'before-2']) {
+      await publisher.publishEvent(userCreated, tenantId, { userId: randomUUID(), name: id }, id);
+    }
+    await eventually(() => handle.counters.acked === 2);
+    await jsm.consumers.delete(ns.stream('identity_events'), 'test-consumer');
+    await publisher.publishEvent(userCreated, tenantId, { userId: randomUUID(), name: 'gone' }, 'while-gone');
+    await eventually(() => handled.includes('while-gone'), 60_000);
+    await publisher.publishEvent(userCreated, tenantId, { userId: randomUUID(), name: 'after' }, 'after');
+    await eventually(() => handled.includes('after'), 10_000);
+    // Nothing published while it was gone is lost, and what was handled before comes at most again.
+    expect(handled.filter((id) => id === 'while-gone')).toEqual(['while-gone']);
+    expect(handled.filter((id) => id.startsWith('before')).length).toBeLessThanOrEqual(4);
+    const info = await jsm.consumers.info(ns.stream('identity_events'), 'test-consumer');
+    expect(info.config.description).toBe('Test consumer, created again when deleted');
+    expect(info.config.ack_policy).toBe('explicit');
+  }, 90_000);
+
   it('keeps a poison message when its dead letter cannot be recorded, and records it once it can', async () => {
     const { ns, publisher, consumers } = await setUp({ deadLetters: false });
     const handle = await start(

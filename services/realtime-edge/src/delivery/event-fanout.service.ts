@@ -20,7 +20,6 @@ import {
   EventConsumer,
   Namespace,
   NATS_CONNECTION,
-  provisionConsumer,
   provisionServiceEventStream,
   type ConsumedEvent,
   type ConsumerHandle,
@@ -114,20 +113,14 @@ export class EventFanout implements OnApplicationBootstrap, BeforeApplicationShu
     try {
       const manager = await jetstreamManager(this.nats);
       await provisionServiceEventStream(manager, this.namespace, source.service);
-      await provisionConsumer(manager, this.namespace, {
-        stream,
-        durable,
-        filterSubjects: eventStreamSubjects(source.service),
-        deliverPolicy: 'new',
-        description: 'Realtime edge: events for sockets, shared by every edge instance',
-      });
       const handle = await this.consumer.consume({
         stream,
         durable,
         filterSubjects: eventStreamSubjects(source.service),
         contract: [...source.contracts],
         consumerService: 'realtime-edge',
-        provision: false,
+        deliverPolicy: 'new',
+        description: 'Realtime edge: events for sockets, shared by every edge instance',
         prefetch: this.settings.consumerPrefetch,
         handler: (event) => this.handle(source.service, event),
         onOutcome: (outcome) => this.metrics.consumed.inc({ stream, outcome }),
