@@ -3,13 +3,19 @@ import { DataSource } from 'typeorm';
 import { PgIdempotencyStore } from '@parley/db';
 import { createLogger } from '@parley/logging';
 import { ConversationsRepository } from './conversations/conversations.repository.js';
+import { InboxRepository } from './notifications/inbox.repository.js';
 import { CLOCK, NOTIFICATION_OPTIONS, type Clock, type NotificationOptions } from './notification.options.js';
 
 const hourMs = 60 * 60 * 1000;
 
+/** Notifications deleted per statement, so that no statement holds locks for long. */
+const pruneBatch = 1000;
+
 /**
- * Keeps the bookkeeping bounded: message senders older than NOTIFICATION_SENDER_RETENTION, and the
- * claims of handled events older than that (the event streams keep far less), once an hour.
+ * Keeps the tables bounded, once an hour: read and dismissed notifications older than
+ * NOTIFICATION_RETENTION (with their deliveries), message senders older than
+ * NOTIFICATION_SENDER_RETENTION, and the claims of handled events older than that (the event
+ * streams keep far less).
  */
 @Injectable()
 export class MaintenanceService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,6 +25,7 @@ export class MaintenanceService implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly dataSource: DataSource,
     private readonly conversations: ConversationsRepository,
+    private readonly inbox: InboxRepository,
     private readonly idempotency: PgIdempotencyStore,
     @Inject(NOTIFICATION_OPTIONS) private readonly options: NotificationOptions,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -36,15 +43,23 @@ export class MaintenanceService implements OnApplicationBootstrap, OnApplication
   }
 
   /** Deletes what is past retention; returns how many rows of each. */
-  async prune(): Promise<{ senders: number; claims: number }> {
-    const before = new Date(this.clock().getTime() - this.options.senderRetentionMs);
+  async prune(): Promise<{ notifications: number; senders: number; claims: number }> {
+    const now = this.clock().getTime();
+    const before = new Date(now - this.options.senderRetentionMs);
+    const settledBefore = new Date(now - this.options.notificationRetentionMs);
     const manager = this.dataSource.manager;
+    let notifications = 0;
+    for (let deleted = pruneBatch; deleted === pruneBatch;) {
+      deleted = await this.inbox.pruneSettled(manager, settledBefore, pruneBatch);
+      notifications += deleted;
+    }
     const pruned = {
+      notifications,
       senders: await this.conversations.pruneSenders(manager, before),
       claims: await this.idempotency.prune(manager, before),
     };
-    if (pruned.senders + pruned.claims > 0) {
-      this.logger.info(pruned, 'Pruned old message senders and event claims');
+    if (pruned.notifications + pruned.senders + pruned.claims > 0) {
+      this.logger.info(pruned, 'Pruned old notifications, message senders and event claims');
     }
     return pruned;
   }

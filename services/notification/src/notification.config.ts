@@ -43,6 +43,12 @@ export const notificationConfig = defineConfig({
     default: '30d',
     minMs: 60 * 60 * 1000,
   }),
+  NOTIFICATION_RETENTION: env.duration({
+    description:
+      'How long read and dismissed notifications are kept (unread ones stay until read); checked once an hour',
+    default: '90d',
+    minMs: 24 * 60 * 60 * 1000,
+  }),
   NOTIFICATION_BROADCAST_BATCH_SIZE: env.int({
     description: 'Users notified per transaction of a broadcast fan-out: bounds its memory and its locks',
     default: '1000',
@@ -123,6 +129,7 @@ export function notificationOptionsFrom(config: NotificationConfig): Notificatio
     platformTenantSlug: config.NOTIFICATION_PLATFORM_TENANT,
     eventMaxAgeMs: config.NOTIFICATION_EVENT_MAX_AGE,
     senderRetentionMs: config.NOTIFICATION_SENDER_RETENTION,
+    notificationRetentionMs: config.NOTIFICATION_RETENTION,
     broadcastBatchSize: config.NOTIFICATION_BROADCAST_BATCH_SIZE,
     broadcastPollIntervalMs: config.NOTIFICATION_BROADCAST_POLL_INTERVAL,
     email:

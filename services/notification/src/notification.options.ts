@@ -33,6 +33,8 @@ export interface NotificationOptions {
   eventMaxAgeMs: number;
   /** How long message senders are remembered. */
   senderRetentionMs: number;
+  /** Read and dismissed notifications older than this are deleted. */
+  notificationRetentionMs: number;
   broadcastBatchSize: number;
   broadcastPollIntervalMs: number;
   email: EmailOptions | undefined;

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { notificationRequests as api, type Principal } from '@parley/contracts';
+import { DataSource } from 'typeorm';
+import { MaintenanceService } from '../src/maintenance.service.js';
+import { firstIdAt, InboxRepository } from '../src/notifications/inbox.repository.js';
 import { eventsMatching, failureOf, startPlatform, type Platform } from './notification.harness.js';
 
 describe('the inbox over NATS', () => {
@@ -141,6 +144,38 @@ describe('the inbox over NATS', () => {
         event.payload['recipientId'] === reader.userId,
     );
     expect(new Set(changes.map((event) => event.payload['unreadCount']))).toEqual(everyCount);
+  });
+
+  it('deletes read and dismissed notifications past retention, never unread ones', async () => {
+    const reader = await platform.user(tenantId);
+    const [kept, read, dismissed] = await notify(reader, 3);
+    await platform.call(reader, api.markRead, { notificationId: read as string });
+    await platform.call(reader, api.dismiss, { notificationId: dismissed as string });
+    // Within retention (90 days by default) nothing goes.
+    const maintenance = platform.notification.get(MaintenanceService);
+    expect((await maintenance.prune()).notifications).toBe(0);
+    // Past it (as if the three were older than the cut-off), in batches.
+    const inbox = platform.notification.get(InboxRepository);
+    const manager = platform.notification.get(DataSource).manager;
+    const later = new Date(Date.now() + 60_000);
+    let deleted = 0;
+    for (let batch = 1; batch > 0; deleted += batch) {
+      batch = await inbox.pruneSettled(manager, later, 1);
+    }
+    expect(deleted).toBeGreaterThanOrEqual(2);
+    const left = await platform.call(reader, api.list, { includeDismissed: true });
+    expect(left.items.map((item) => item.id)).toEqual([kept]);
+    expect(await platform.call(reader, api.count, {})).toEqual({ unreadCount: 1 });
+    const deliveries = await platform.sql<{ count: string }>(
+      'SELECT count(*) AS count FROM notification.deliveries WHERE notification_id = ANY($1::uuid[])',
+      [[read, dismissed]],
+    );
+    expect(deliveries[0]?.count).toBe('0');
+  });
+
+  it('finds the oldest notifications by their time-ordered ids', () => {
+    expect(firstIdAt(new Date(0x0190a0000000))).toBe('0190a000-0000-7000-8000-000000000000');
+    expect(firstIdAt(new Date(-5))).toBe('00000000-0000-7000-8000-000000000000');
   });
 
   it('treats another user’s notification as not found', async () => {

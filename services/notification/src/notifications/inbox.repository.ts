@@ -32,6 +32,24 @@ export class InboxRepository {
     );
   }
 
+  /**
+   * Deletes up to `limit` read or dismissed notifications created before `before`, with their
+   * deliveries; returns how many. Unread ones stay, so counts never change. Ids are time-ordered,
+   * so the oldest are found by the primary key, not by a scan of the table.
+   */
+  async pruneSettled(manager: EntityManager, before: Date, limit: number): Promise<number> {
+    const rows: unknown = await manager.query(
+      `WITH doomed AS (
+         SELECT id FROM notification.notifications WHERE id < $1 AND status <> 'new' ORDER BY id LIMIT $2
+       ), deliveries AS (
+         DELETE FROM notification.deliveries d USING doomed WHERE d.notification_id = doomed.id
+       )
+       DELETE FROM notification.notifications n USING doomed WHERE n.id = doomed.id RETURNING n.id`,
+      [firstIdAt(before), limit],
+    );
+    return returnedRows<{ id: string }>(rows).length;
+  }
+
   async unreadCount(manager: EntityManager, recipientId: string): Promise<number> {
     const rows: Array<{ unread_count: number }> = await manager.query(
       `SELECT unread_count FROM notification.inboxes WHERE recipient_id = $1`,
@@ -139,4 +157,10 @@ export class InboxRepository {
     );
     return returnedRows<{ unread_count: number }>(rows)[0]?.unread_count ?? 0;
   }
+}
+
+/** The lowest time-ordered (version 7) id of the millisecond `at`: every id below is older. */
+export function firstIdAt(at: Date): string {
+  const hex = Math.max(0, Math.floor(at.getTime())).toString(16).padStart(12, '0').slice(-12);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }
