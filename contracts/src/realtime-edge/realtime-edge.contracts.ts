@@ -3,6 +3,7 @@ import { idSchema, timestampSchema } from '../common.js';
 import type { RequestContract } from '../contract.js';
 import { conversationEvents, conversationRequests } from '../conversation/conversation.contracts.js';
 import { messageSchema, messageViewSchema } from '../conversation/conversation.schema.js';
+import { userSchema } from '../identity/identity.schema.js';
 import { notificationEvents, notificationRequests } from '../notification/notification.contracts.js';
 import {
   conversationRefSchema,
@@ -148,6 +149,18 @@ export const realtimeCommands = {
 
 export type RealtimeCommands = typeof realtimeCommands;
 
+/** What every socket of a tenant may see of one of its users. */
+export const publicUserSchema = userSchema.pick({
+  id: true,
+  tenantId: true,
+  kind: true,
+  fullName: true,
+  designation: true,
+  status: true,
+  updatedAt: true,
+});
+export type PublicUser = z.infer<typeof publicUserSchema>;
+
 const payloadOf = conversationEvents;
 
 /** Server → client events. */
@@ -262,6 +275,14 @@ export const realtimeEvents = {
       unreadCount: z.number().int().min(0),
     }),
     audience: 'user:<recipient id>',
+  }),
+  userUpdated: defineSocketEvent({
+    event: 'user:updated',
+    summary:
+      'A user of the tenant changed their name or designation, or was suspended: what others show of them ' +
+      '(never their email)',
+    payload: z.object({ user: publicUserSchema, changedFields: z.array(z.string()) }),
+    audience: 'tenant:<id>',
   }),
   typing: defineSocketEvent({
     event: 'typing',

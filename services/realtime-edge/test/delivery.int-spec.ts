@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import {
   conversationReaders,
+  identityRequests,
   permissionRequests,
   realtimeCommands as commands,
   roomSubject,
@@ -639,6 +640,40 @@ describe('delivery through the edge, two instances', () => {
       });
       socket.close();
       other.close();
+    });
+  });
+
+  describe('the tenant room', () => {
+    it('tells every socket of the tenant, on either instance, that a user changed; never their email, never another tenant', async () => {
+      const onA = new Inbox(await world.socket(edgeA(), carol));
+      const onB = new Inbox(await world.socket(edgeB(), bob));
+      const elsewhere = new Inbox(
+        await world.socket(edgeB(), await world.person(await world.tenant(), 'Olga')),
+      );
+      await world.platform.call(alice, identityRequests.updateUser, {
+        userId: alice.id,
+        fullName: 'Alice Liddell',
+        designation: 'Teacher',
+      });
+      for (const inbox of [onA, onB]) {
+        const [update] = await inbox.waitFor<{ user: Record<string, unknown>; changedFields: string[] }>(
+          'user:updated',
+          1,
+          (data) => data.user['id'] === alice.id,
+          10_000,
+        );
+        expect(update?.user).toMatchObject({
+          id: alice.id,
+          tenantId: tenant.id,
+          fullName: 'Alice Liddell',
+          designation: 'Teacher',
+          status: 'active',
+        });
+        expect(update?.user).not.toHaveProperty('email');
+        expect(update?.changedFields.sort()).toEqual(['designation', 'fullName']);
+      }
+      await pause(300);
+      expect(elsewhere.of('user:updated')).toEqual([]);
     });
   });
 

@@ -58,6 +58,18 @@ const participant: Participant = {
 
 const room = (kind: string, id: string) => ({ tenantId, kind, id });
 
+const user = {
+  id: bob,
+  tenantId,
+  kind: 'person' as const,
+  email: 'bob@example.test',
+  fullName: 'Bob',
+  designation: null,
+  status: 'active' as const,
+  createdAt: at,
+  updatedAt: at,
+};
+
 describe('routeEvent', () => {
   it('sends a published message to its conversation, ordered as the sequence it creates', () => {
     const route = routeEvent('conversation', 'message.created', tenantId, { message });
@@ -252,7 +264,7 @@ describe('routeEvent', () => {
     });
     expect(bySuspension.revocation).toEqual({ sessionId, reason: 'user_suspended' });
     const suspended = routeEvent('identity', 'user.suspended', tenantId, {
-      user: { id: bob, tenantId },
+      user: { ...user, status: 'suspended' },
       reason: null,
     });
     expect(suspended.deliveries[0]?.envelope).toEqual({
@@ -260,6 +272,32 @@ describe('routeEvent', () => {
       sessionId: null,
       reason: 'user_suspended',
     });
+    // The rest of the tenant sees the new status, without the email.
+    const { email: _email, createdAt: _createdAt, ...visible } = user;
+    expect(suspended.deliveries[1]).toEqual({
+      room: room('tenant', tenantId),
+      envelope: {
+        kind: 'emit',
+        event: 'user:updated',
+        data: { user: { ...visible, status: 'suspended' }, changedFields: ['status'] },
+        at: Date.parse(at),
+      },
+    });
+  });
+
+  it('tells the tenant room of a changed profile, without the email', () => {
+    const { deliveries } = routeEvent('identity', 'user.updated', tenantId, {
+      user: { ...user, fullName: 'Bob Builder' },
+      changedFields: ['fullName'],
+    });
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]?.room).toEqual(room('tenant', tenantId));
+    expect(deliveries[0]?.envelope).toMatchObject({
+      kind: 'emit',
+      event: 'user:updated',
+      data: { user: { id: bob, fullName: 'Bob Builder' }, changedFields: ['fullName'] },
+    });
+    expect(JSON.stringify(deliveries[0]?.envelope)).not.toContain(user.email);
   });
 
   it('routes nowhere what no client needs, and uses the current time when an event has none', () => {

@@ -5,12 +5,13 @@ import {
   realtimeEvents,
   type EventContract,
   type PayloadOf,
+  type PublicUser,
   type RevocationEntry,
   type RoomEnvelope,
   type RoomOrder,
   type RoomRef,
 } from '@parley/contracts';
-import { adminsRoom, conversationRoom, userRoom } from '../rooms/room-keys.js';
+import { adminsRoom, conversationRoom, tenantRoom, userRoom } from '../rooms/room-keys.js';
 
 /** One envelope for one room. */
 export interface Delivery {
@@ -284,15 +285,44 @@ const entries: readonly Entry[] = [
       revocation: { sessionId: payload.sessionId, reason },
     };
   }),
+  on(identityEvents.userUpdated, (tenantId, payload) => ({
+    deliveries: [
+      emit(
+        tenantRoom(tenantId),
+        events.userUpdated.event,
+        { user: publicUser(payload.user), changedFields: payload.changedFields },
+        instant(payload.user.updatedAt),
+      ),
+    ],
+  })),
   on(identityEvents.userSuspended, (tenantId, payload) => ({
     deliveries: [
       {
         room: userRoom(tenantId, payload.user.id),
         envelope: { kind: 'end-session', sessionId: null, reason: 'user_suspended' },
       },
+      emit(
+        tenantRoom(tenantId),
+        events.userUpdated.event,
+        { user: publicUser(payload.user), changedFields: ['status'] },
+        instant(payload.user.updatedAt),
+      ),
     ],
   })),
 ];
+
+/** A user as every socket of the tenant sees them: no email. */
+function publicUser(user: PublicUser): PublicUser {
+  return {
+    id: user.id,
+    tenantId: user.tenantId,
+    kind: user.kind,
+    fullName: user.fullName,
+    designation: user.designation,
+    status: user.status,
+    updatedAt: user.updatedAt,
+  };
+}
 
 const byKey = new Map(entries.map((entry) => [`${entry.contract.service} ${entry.contract.type}`, entry]));
 
