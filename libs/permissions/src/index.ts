@@ -66,3 +66,4 @@ export {
   type ServiceAccountSessionOptions,
 } from './service-account.js';
 export { startGuardedService, type GuardedServiceSettings } from './guarded-service.js';
+export * from './service-account/setup.js';

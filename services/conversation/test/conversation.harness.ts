@@ -18,6 +18,7 @@ import {
 } from '@parley/contracts';
 import { loadConfig } from '@parley/config';
 import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
+import { ensureServiceAccount } from '@parley/permissions';
 import {
   migratedServiceDatabase,
   eventually,
@@ -37,7 +38,6 @@ import {
   startPermissionUnderTest,
   type PermissionUnderTest,
 } from '../../permission/test/permission.harness.js';
-import { systemPermissionSets } from '../../permission/src/system-permission-sets.js';
 import { conversationConfig, type ConversationConfig } from '../src/conversation.config.js';
 import { startConversation } from '../src/conversation.app.js';
 import type { ConversationOverrides } from '../src/conversation.module.js';
@@ -139,35 +139,19 @@ export async function startPlatform(
     stoppers.push(() => nats.drain());
     const rpc = new NatsRpcClient(nats, namespace);
 
-    const operator = await login(rpc, 'platform', operatorEmail, operatorPassword);
-    const operatorHolds = await eventually(
-      () =>
-        rpc.request(
-          permissionRequests.check,
-          { actorId: operator.id, permission: 'permission:assignment:create' },
-          { token: operator.token },
-        ),
-      (answer) => answer.allowed,
-      15_000,
-    );
-    if (!operatorHolds.allowed) {
-      throw new Error('The permission service did not make the platform operator in time');
-    }
-    const account = await rpc.request(
-      identityRequests.createUser,
-      {
+    // As a deployment does it (a one-shot job before the service starts): the operator makes the
+    // service account and assigns it platform-service, waiting until the platform recognises them.
+    await ensureServiceAccount({
+      rpc,
+      operator: { email: operatorEmail, password: operatorPassword },
+      account: {
+        tenant: 'platform',
         email: serviceAccountEmail,
         password: serviceAccountPassword,
         fullName: 'Conversation',
-        kind: 'service',
       },
-      { token: operator.token },
-    );
-    await rpc.request(
-      permissionRequests.createAssignment,
-      { actorId: account.id, permissionSetId: systemPermissionSets.platformService.id },
-      { token: operator.token },
-    );
+    });
+    const operator = await login(rpc, 'platform', operatorEmail, operatorPassword);
 
     const database = await migratedConversationDatabase();
     stoppers.push(() => database.drop());
