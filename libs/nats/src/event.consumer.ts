@@ -196,7 +196,12 @@ export class EventConsumer implements BeforeApplicationShutdown {
       },
     };
     this.handles.add(handle);
-    void done.then(() => this.handles.delete(handle));
+    void done.then(() => {
+      // The loop ended (stopped, or failed): nobody reads the consumer any more, so nothing
+      // should bring it back.
+      guard.stop();
+      this.handles.delete(handle);
+    });
     return handle;
   }
 
@@ -282,7 +287,12 @@ class ConsumerGuard {
   private async recreate(reason: string): Promise<void> {
     const context = { stream: this.spec.stream, durable: this.spec.durable, reason };
     try {
-      const startSequence = this.resumeSequence();
+      let startSequence = this.resumeSequence();
+      const stream = await this.jsm.streams.info(this.namespace.stream(this.spec.stream));
+      if (startSequence !== undefined && startSequence > stream.state.last_seq + 1) {
+        // The stream was created again and numbers from 1: the old position means nothing there.
+        startSequence = undefined;
+      }
       const outcome = await provisionConsumer(this.jsm, this.namespace, {
         ...this.spec,
         ...(startSequence === undefined ? {} : { startSequence }),

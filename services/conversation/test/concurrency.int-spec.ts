@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { conversationRequests as api, type Tenant } from '@parley/contracts';
+import { jest } from '@jest/globals';
 import pg from 'pg';
 import { withClient } from '@parley/testing';
+import { MessagesRepository } from '../src/messages/messages.repository.js';
 import { publishedEvents, startPlatform, type Person, type Platform } from './conversation.harness.js';
 
 describe('concurrency', () => {
@@ -159,6 +161,7 @@ describe('concurrency', () => {
       ),
     );
     const senders = [ada, bob, cleo];
+    const publishOpen = jest.spyOn(platform.conversation.get(MessagesRepository), 'publishOpen');
     const sent = await Promise.all(
       Array.from({ length: 90 }, (_, index) =>
         platform.call(senders[index % 3] as Person, api.send, {
@@ -169,6 +172,11 @@ describe('concurrency', () => {
         }),
       ),
     );
+    // They went in batches: fewer statements than sends, and some held several.
+    const batchSizes = publishOpen.mock.calls.map(([, sends]) => sends.length);
+    publishOpen.mockRestore();
+    expect(batchSizes.reduce((sum, size) => sum + size, 0)).toBe(90);
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
     const ids = new Set(sent.map((message) => message.id));
     const created = await publishedEvents(
       platform,
@@ -219,6 +227,7 @@ describe('concurrency', () => {
       participants: [{ userId: bob.id }],
     });
     const contested = randomUUID();
+    const publishOpen = jest.spyOn(platform.conversation.get(MessagesRepository), 'publishOpen');
     // Another writer inserts bob's message with the same client message id and holds it open: the
     // batch's insert waits for it, then collides with it once it commits.
     const blocker = new pg.Client({ connectionString: platform.database.url });
@@ -249,6 +258,10 @@ describe('concurrency', () => {
       await eventuallyWaiting(platform.database.url);
       await blocker.query('COMMIT');
       const [answer, ...bystanders] = await sends;
+      // The contested send's statement failed (its insert collided), and its sends went one by one.
+      const failed = await Promise.allSettled(publishOpen.mock.results.map((result) => result.value));
+      publishOpen.mockRestore();
+      expect(failed.filter((outcome) => outcome.status === 'rejected')).toHaveLength(1);
       expect(answer).toMatchObject({ id: held?.id, status: 'pending', sequence: null });
       expect(bystanders.map((message) => message.status)).toEqual(Array(5).fill('published'));
     } finally {

@@ -100,15 +100,17 @@ export class MessagesService {
         issues: [{ path: 'body', message: 'Empty' }],
       });
     }
+    // Ids as the database writes them (lower case): the batched path answers with them as given.
+    const id = (value: string) => value.toLowerCase();
     const message: NewMessage = {
-      conversationId: request.conversationId,
+      conversationId: id(request.conversationId),
       tenantId: actor.tenantId,
       senderId: actor.userId,
       clientMessageId: request.clientMessageId,
       body: request.body,
-      replyToId: request.replyToId ?? null,
-      mentions: [...new Set(request.mentions)],
-      attachments: request.attachments,
+      replyToId: request.replyToId === undefined ? null : id(request.replyToId),
+      mentions: [...new Set(request.mentions.map(id))],
+      attachments: request.attachments.map(id),
     };
     if (message.mentions.length === 0 && message.replyToId === null) {
       // Most messages go to open conversations: publish at once, together with the sends that
@@ -335,7 +337,7 @@ export class MessagesService {
         { err: error, sends: first.length },
         'A batch of sends failed; sending them one by one',
       );
-      return Promise.allSettled(sends.map((send) => this.publishAlone(send)));
+      return this.publishEachAlone(sends);
     }
     const outcomes = new Map<QueuedSend, Message | undefined>();
     first.forEach((send, index) => {
@@ -362,6 +364,31 @@ export class MessagesService {
         ? (repeats[repeat++] as PromiseSettledResult<Message | undefined>)
         : { status: 'fulfilled', value: outcomes.get(send) },
     );
+  }
+
+  /**
+   * The sends of a failed batch through the single-message path: conversations side by side, the
+   * sends of one conversation one after the other, in the order they arrived.
+   */
+  private async publishEachAlone(
+    sends: readonly QueuedSend[],
+  ): Promise<Array<PromiseSettledResult<Message | undefined>>> {
+    const outcomes: Array<PromiseSettledResult<Message | undefined>> = [];
+    const byConversation = new Map<string, number[]>();
+    sends.forEach((send, index) => {
+      const indexes = byConversation.get(send.message.conversationId) ?? [];
+      indexes.push(index);
+      byConversation.set(send.message.conversationId, indexes);
+    });
+    await Promise.all(
+      [...byConversation.values()].map(async (indexes) => {
+        for (const index of indexes) {
+          const [outcome] = await Promise.allSettled([this.publishAlone(sends[index] as QueuedSend)]);
+          outcomes[index] = outcome;
+        }
+      }),
+    );
+    return outcomes;
   }
 
   /** One send of a batch through the single-message path, in its own request's context. */

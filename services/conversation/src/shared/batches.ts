@@ -27,7 +27,7 @@ interface Waiting<I, O> {
  * system so adds no wait, and a busy one pays one round trip for many items.
  */
 export class Batches<I, O> {
-  private readonly waiting: Array<Waiting<I, O>> = [];
+  private waiting: Array<Waiting<I, O>> = [];
   private running = 0;
   private scheduled = false;
   private readonly busy = new Set<string>();
@@ -89,7 +89,7 @@ export class Batches<I, O> {
         left.push(entry);
       }
     }
-    this.waiting.splice(0, this.waiting.length, ...left);
+    this.waiting = left;
     keys.forEach((entryKey) => this.busy.add(entryKey));
     return taken;
   }

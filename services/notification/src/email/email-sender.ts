@@ -196,18 +196,25 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
 
 /**
  * Whether the SMTP server refused the recipient or the message for good: a 5xx reply to RCPT TO
- * or DATA (no such mailbox, policy refusal). Other failures (network, timeouts, 4xx replies, and
- * 5xx replies to other commands, such as a login the operator has to fix) are tried again.
+ * or DATA (no such mailbox, message refused). Everything else is tried again until the last
+ * attempt: network failures, timeouts, 4xx replies, 5xx replies to other commands (a sender
+ * address or a login the operator has to fix), and security or policy refusals (enhanced status
+ * 5.7.x, such as "relay access denied"), which are as likely the operator's to fix.
  */
 export function refusedForGood(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) {
     return false;
   }
-  const { responseCode, code } = error as { responseCode?: unknown; code?: unknown };
+  const { responseCode, command, response } = error as {
+    responseCode?: unknown;
+    command?: unknown;
+    response?: unknown;
+  };
   return (
     typeof responseCode === 'number' &&
     responseCode >= 500 &&
     responseCode < 600 &&
-    (code === 'EENVELOPE' || code === 'EMESSAGE')
+    (command === 'RCPT TO' || command === 'DATA') &&
+    !(typeof response === 'string' && /^\d{3}[ -]5\.7\.\d{1,3}\b/.test(response))
   );
 }
