@@ -148,6 +148,17 @@ describe('notifications from conversation and file events', () => {
     });
     await conversationEvent(events.messageEdited, { message: pending });
     expect(await mentionsOf(ben)).toHaveLength(1);
+    // Nor does a mention added to a message older than the notification retention (90 days).
+    const old = messageOf(group.id, ann.userId, { body: 'Ancient' });
+    const longAgo = new Date(Date.now() - 91 * 24 * 60 * 60 * 1000).toISOString();
+    await conversationEvent(events.messageEdited, {
+      message: { ...old, createdAt: longAgo, publishedAt: longAgo, mentions: [cat.userId] },
+    });
+    expect(
+      (await platform.notificationsOf(cat.userId)).filter(
+        (row) => (row.data as { messageId?: string }).messageId === old.id,
+      ),
+    ).toEqual([]);
     expect(
       (await platform.notificationsOf(ben.userId)).filter(
         (row) => (row.data as { messageId?: string }).messageId === pending.id,

@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Conversation, Message, NotificationPriority, Participant } from '@parley/contracts';
 import { DirectoryRepository, displayName, type KnownUser } from '../directory/directory.repository.js';
-import { CLOCK, type Clock } from '../notification.options.js';
+import {
+  CLOCK,
+  NOTIFICATION_OPTIONS,
+  type Clock,
+  type NotificationOptions,
+} from '../notification.options.js';
 import { NotificationWriter } from '../notifications/notification.writer.js';
 import type { FollowedEvent } from '../shared/event-follower.js';
 import { clip, preview } from '../shared/text.js';
@@ -52,6 +57,7 @@ export class ConversationNotifier {
     private readonly readers: ConversationReaders,
     private readonly writer: NotificationWriter,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(NOTIFICATION_OPTIONS) private readonly options: NotificationOptions,
   ) {}
 
   async conversationCreated(
@@ -165,10 +171,16 @@ export class ConversationNotifier {
 
   /**
    * An edit that mentions someone the message did not mention before notifies them, once; mentions
-   * notified already, and edits of messages still waiting for a moderator, notify nobody.
+   * notified already, and edits of messages still waiting for a moderator, notify nobody. Nor do
+   * edits of messages older than NOTIFICATION_RETENTION: their first mentions may have been pruned,
+   * and would be notified again.
    */
   async messageEdited(manager: EntityManager, event: FollowedEvent, message: Message): Promise<void> {
     if (!event.isFresh || message.status !== 'published' || message.mentions.length === 0) {
+      return;
+    }
+    const publishedAt = Date.parse(message.publishedAt ?? message.createdAt);
+    if (this.clock().getTime() - publishedAt > this.options.notificationRetentionMs) {
       return;
     }
     const conversation = await this.conversations.findConversation(manager, message.conversationId);
