@@ -137,14 +137,13 @@ export async function checkSqlConventions(client: SqlQueryable, schema: string):
   if (present.rowCount === 0) {
     throw new ParleyError('not_found', `Schema ${schema} does not exist`, { schema });
   }
-  const [tables, columns, constraints, indexes, triggers, enums] = await Promise.all([
-    client.query<TableRow>(tablesSql, [schema]),
-    client.query<ColumnRow>(columnsSql, [schema]),
-    client.query<ConstraintRow>(constraintsSql, [schema]),
-    client.query<IndexRow>(indexesSql, [schema]),
-    client.query<TriggerRow>(triggersSql, [schema]),
-    client.query<EnumRow>(enumsSql, [schema]),
-  ]);
+  // One after the other: a single pg.Client must not be given a query while one is running.
+  const tables = await client.query<TableRow>(tablesSql, [schema]);
+  const columns = await client.query<ColumnRow>(columnsSql, [schema]);
+  const constraints = await client.query<ConstraintRow>(constraintsSql, [schema]);
+  const indexes = await client.query<IndexRow>(indexesSql, [schema]);
+  const triggers = await client.query<TriggerRow>(triggersSql, [schema]);
+  const enums = await client.query<EnumRow>(enumsSql, [schema]);
   const checker = new Checker(schema);
   const byName = new Map<string, Table>();
   for (const row of tables.rows) {
