@@ -4,67 +4,49 @@ import type { AddressInfo } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { TokenVerifier } from '@parley/auth';
 import { eventStreamName } from '@parley/contracts';
-import { withClient } from '@parley/testing';
+import { describeServiceHealth, withClient } from '@parley/testing';
 import { startPermissionUnderTest, type PermissionUnderTest } from './permission.harness.js';
 import { createTestSigner } from './tokens.js';
 
-describe('permission service', () => {
-  let service: PermissionUnderTest;
-
-  beforeAll(async () => {
-    service = await startPermissionUnderTest();
-  });
-  afterAll(() => service.stop());
-
-  it('is live', async () => {
-    const response = await fetch(`${service.baseUrl}/health/live`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', service: 'permission' });
-  });
-
-  it('is ready with the database and NATS up', async () => {
-    const response = await fetch(`${service.baseUrl}/health/ready`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
-      status: 'ok',
-      info: { database: { status: 'up' }, nats: { status: 'up' } },
+describeServiceHealth({
+  service: 'permission',
+  start: () => startPermissionUnderTest(),
+  // The harness answers identity's key set request itself, with its own signer.
+  tokenCheck: false,
+  more: (service) => {
+    it('provisions its own event stream, and identity’s so that it can follow it before identity starts', async () => {
+      const jsm = await jetstreamManager(service().nats);
+      const streams: string[] = [];
+      for await (const name of jsm.streams.names()) {
+        streams.push(name);
+      }
+      const own = streams.filter((name) => name.startsWith(service().namespace.stream(''))).sort();
+      expect(own).toEqual(
+        [eventStreamName('identity'), eventStreamName('permission')].map((name) =>
+          service().namespace.stream(name),
+        ),
+      );
     });
-  });
 
-  it('labels its metrics with the service name', async () => {
-    const response = await fetch(`${service.baseUrl}/metrics`);
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('service="permission"');
-  });
-
-  it('provisions its own event stream, and identity’s so that it can follow it before identity starts', async () => {
-    const jsm = await jetstreamManager(service.nats);
-    const streams: string[] = [];
-    for await (const name of jsm.streams.names()) {
-      streams.push(name);
-    }
-    const own = streams.filter((name) => name.startsWith(service.namespace.stream(''))).sort();
-    expect(own).toEqual(
-      [eventStreamName('identity'), eventStreamName('permission')].map((name) =>
-        service.namespace.stream(name),
-      ),
-    );
-  });
-
-  it('verifies access tokens with the keys identity serves over NATS', async () => {
-    const who = {
-      userId: randomUUID(),
-      tenantId: randomUUID(),
-      sessionId: randomUUID(),
-      kind: 'bot' as const,
-    };
-    const token = await service.signer.token(who);
-    await expect(service.app.get(TokenVerifier).verify(token)).resolves.toEqual(who);
-    const stranger = await createTestSigner();
-    await expect(service.app.get(TokenVerifier).verify(await stranger.token(who))).rejects.toMatchObject({
-      code: 'unauthenticated',
+    it('verifies access tokens with the keys identity serves over NATS', async () => {
+      const who = {
+        userId: randomUUID(),
+        tenantId: randomUUID(),
+        sessionId: randomUUID(),
+        kind: 'bot' as const,
+      };
+      const token = await service().signer.token(who);
+      await expect(service().app.get(TokenVerifier).verify(token)).resolves.toEqual(who);
+      const stranger = await createTestSigner();
+      await expect(
+        service()
+          .app.get(TokenVerifier)
+          .verify(await stranger.token(who)),
+      ).rejects.toMatchObject({
+        code: 'unauthenticated',
+      });
     });
-  });
+  },
 });
 
 describe('permission service with PERMISSION_JWKS_URL', () => {
