@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NatsConnectionImpl, type NatsConnection } from '@nats-io/transport-node';
+import { useCoalescingTransport } from './coalescing-transport.js';
 import { parleyErrorFrom } from './error-details.js';
 
 /** Injection token of the process's one `NatsConnection`. */
@@ -23,7 +24,9 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     .map((server) => server.trim())
     .filter((server) => server !== '');
   try {
-    return await connect({
+    // What `connect` of @nats-io/transport-node does, with a transport that writes once per turn.
+    useCoalescingTransport();
+    return await NatsConnectionImpl.connect({
       servers,
       name: options.name,
       maxReconnectAttempts: -1,
