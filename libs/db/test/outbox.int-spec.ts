@@ -474,6 +474,37 @@ describe('transactional outbox', () => {
       expect(() => new OutboxRelay({ connection: loginUrl, schema: 'Bad', publisher })).toThrow(ParleyError);
     });
 
+    it('marks what went out before it stops, even when stopped in the middle of a round', async () => {
+      const { schema, dataSource, writer } = await freshSchema();
+      const ids = await appendAll(dataSource, writer, ['one', 'two']);
+      const publisher = new RecordingPublisher();
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((open) => {
+        release = open;
+      });
+      const original = publisher.publish.bind(publisher);
+      let sent = 0;
+      publisher.publish = async (subject, payload, options) => {
+        sent += 1;
+        await gate;
+        return original(subject, payload, options);
+      };
+      const active = relay({ schema, publisher });
+      active.start();
+      await waitFor(
+        () => sent,
+        (count) => count === 2,
+      );
+      const stopped = active.stop();
+      release();
+      await stopped;
+      expect(publisher.published.map((event) => event.msgId)).toEqual(ids);
+      const unpublished = await admin.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM ${schema}.outbox_events WHERE published_at IS NULL`,
+      );
+      expect(unpublished.rows[0]?.count).toBe(0);
+    });
+
     it('is started and stopped by the Nest lifecycle hooks', async () => {
       const { schema } = await freshSchema();
       const hooked = new OutboxRelay({

@@ -35,7 +35,7 @@ describe('CoalescingTransport', () => {
   });
 
   it('writes what separate callbacks of one turn publish in one system call, in order', async () => {
-    const subject = `${uniqueNamespace('coalesce').prefix}.turn`;
+    const subject = `${uniqueNamespace()}.turn`;
     const arrived = receive(reader, subject, 5);
     await reader.flush();
     const transport = transportOf(sender);
@@ -59,7 +59,7 @@ describe('CoalescingTransport', () => {
   });
 
   it('writes what it keeps before closing: a publish the client handed over before close() arrives', async () => {
-    const subject = `${uniqueNamespace('coalesce').prefix}.close`;
+    const subject = `${uniqueNamespace()}.close`;
     const arrived = receive(reader, subject, 1);
     await reader.flush();
     const closing = await connectNats({ url: natsUrl(), name: 'coalescing-closing' });
@@ -72,7 +72,7 @@ describe('CoalescingTransport', () => {
   });
 
   it('writes what it keeps before a forced disconnect, and reconnects through a coalescing transport', async () => {
-    const subject = `${uniqueNamespace('coalesce').prefix}.reconnect`;
+    const subject = `${uniqueNamespace()}.reconnect`;
     const arrived = receive(reader, subject, 2);
     await reader.flush();
     const first = transportOf(sender);
@@ -93,7 +93,7 @@ describe('CoalescingTransport', () => {
   });
 
   it('answers requests and keeps working across many turns', async () => {
-    const subject = `${uniqueNamespace('coalesce').prefix}.echo`;
+    const subject = `${uniqueNamespace()}.echo`;
     const responder = reader.subscribe(subject, {
       callback: (error, message) => {
         if (error === null) {
