@@ -59,9 +59,10 @@ interface OutboxRow {
  * take over when its session ends. A round publishes its rows together, in id order; a failure
  * ends the round and the failed row is retried with capped backoff. Events are stored in id order,
  * except that rows already on their way when an earlier one failed are stored before its retry.
- * The statement that reads a round also marks the previous one published (one round trip per
- * round, two per event when events come one at a time). A crash between publish and marking
- * republishes with the same msgId, which JetStream drops as a duplicate.
+ * The statement that reads a round also marks the previous one published, so a round costs one
+ * round trip to PostgreSQL: the rows of a round stay unmarked until the next read, at the latest
+ * one poll interval later. A crash between publish and marking republishes with the same msgId,
+ * which JetStream drops as a duplicate.
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -246,8 +247,16 @@ export class OutboxRelay {
           await this.sleep(retry, false);
           retry = Math.min(retry * 2, this.settings.retryMaxMs);
           this.throwIfLost();
-        } else {
-          retry = this.settings.retryInitialMs;
+          continue;
+        }
+        retry = this.settings.retryInitialMs;
+        if (rows.length < this.settings.batchSize) {
+          // The read found every row committed before it, and each later one notifies: wait for
+          // that (or the poll) instead of reading again. The next read marks this round; until
+          // then a crash republishes it, which JetStream drops as duplicates.
+          await this.cleanup(client);
+          await this.sleep(this.settings.pollIntervalMs, true);
+          this.throwIfLost();
         }
       }
     } finally {
