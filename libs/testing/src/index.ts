@@ -3,3 +3,4 @@ export * from './isolation.js';
 export * from './errors.js';
 export * from './service-schema.js';
 export * from './service-health.js';
+export * from './machine-load.js';

@@ -17,6 +17,7 @@ import {
 } from '@parley/contracts';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
+import { cpuShare, cpuTimes } from '@parley/testing';
 
 /**
  * Conversation benchmark, driving the service over NATS as clients do (every request verified,
@@ -279,6 +280,7 @@ async function sustainedSends(
 ) {
   let next = 0;
   let completed = 0;
+  const machineBefore = cpuTimes();
   const started = performance.now();
   const deadline = started + duration * 1000;
   const client = async () => {
@@ -294,6 +296,7 @@ async function sustainedSends(
     conversations: conversations.length,
     sends: completed,
     sendsPerSecond: Math.round(completed / elapsed),
+    machineCpu: cpuShare(machineBefore, cpuTimes()),
   };
 }
 
@@ -311,6 +314,7 @@ async function steadySends(
   const latencies: number[] = [];
   let failed = 0;
   const pending: Array<Promise<void>> = [];
+  const machineBefore = cpuTimes();
   const started = performance.now();
   for (let index = 0; index < rate * duration; index += 1) {
     const wait = started + (index * 1000) / rate - performance.now();
@@ -339,12 +343,14 @@ async function steadySends(
     failed,
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
+    machineCpu: cpuShare(machineBefore, cpuTimes()),
   };
 }
 
 /** The latest 50 messages of the big conversation, requested one after another, 2,000 times. */
 async function historyLatest(rpc: NatsRpcClient, actor: Actor, conversationId: string, stored: number) {
   const latencies: number[] = [];
+  const machineBefore = cpuTimes();
   for (let index = 0; index < 2000; index += 1) {
     const sent = performance.now();
     const page = await rpc.request(api.history, { conversationId, limit: 50 }, { token: actor.token });
@@ -359,6 +365,7 @@ async function historyLatest(rpc: NatsRpcClient, actor: Actor, conversationId: s
     requests: latencies.length,
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
+    machineCpu: cpuShare(machineBefore, cpuTimes()),
   };
 }
 

@@ -13,6 +13,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
 import { CompiledPermissions } from '@parley/permissions';
 import { permissionConfig } from '../permission.config.js';
+import { cpuShare, cpuTimes } from '@parley/testing';
 
 /**
  * Permission benchmark: a check answered locally from compiled permissions (what every service's
@@ -220,6 +221,7 @@ async function steady(send: () => Promise<void>, seconds: number) {
   const rate = 1000;
   const latencies: number[] = [];
   const inFlight: Array<Promise<void>> = [];
+  const machineBefore = cpuTimes();
   const started = performance.now();
   for (let i = 0; i < rate * seconds; i += 1) {
     const due = started + (i * 1000) / rate;
@@ -242,6 +244,7 @@ async function steady(send: () => Promise<void>, seconds: number) {
     checks: latencies.length,
     p50Ms: Number(percentile(latencies, 50).toFixed(2)),
     p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+    machineCpu: cpuShare(machineBefore, cpuTimes()),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   type RoomEnvelope,
 } from '@parley/contracts';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
+import { cpuShare, cpuTimes, pidsNamed, processCpuSeconds, type CpuShare } from '@parley/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
 
@@ -32,6 +33,9 @@ import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
  *   (1,000) messages per second and at half the measured capacity;
  * - fan-out: one group of BENCH_GROUP_SIZE members, half on each instance, deliveries per second;
  * - memory: resident and heap growth of a fresh edge instance per idle authenticated connection.
+ *
+ * Each phase records how the machine's CPU time went (busy, idle, stolen by the hypervisor), and
+ * each steady run the CPU time each process used per message.
  *
  * Prints the figures and writes them to docs/generated/performance-realtime-edge.json.
  */
@@ -111,6 +115,24 @@ class Stack {
   readonly namespace = new Namespace(`bench-${randomBytes(3).toString('hex')}`);
   private readonly databases: string[] = [];
   private readonly children: ChildProcess[] = [];
+  private readonly roles = new Map<ChildProcess, string>();
+
+  /**
+   * CPU seconds used so far by each service process (by its role), by NATS and PostgreSQL (every
+   * process of each) and by this process, which runs the clients.
+   */
+  cpuSeconds(): Record<string, number> {
+    const used: Record<string, number> = {};
+    for (const [child, role] of this.roles) {
+      used[role] = processCpuSeconds(child.pid as number) ?? 0;
+    }
+    const sum = (pids: number[]) => pids.reduce((total, pid) => total + (processCpuSeconds(pid) ?? 0), 0);
+    used['nats-server'] = sum(pidsNamed('nats-server'));
+    used['postgresql'] = sum(pidsNamed('postgres'));
+    const self = process.cpuUsage();
+    used['clients (this process)'] = (self.user + self.system) / 1e6;
+    return used;
+  }
 
   async database(schema: string, login: string): Promise<string> {
     const name = `parley_bench_${randomBytes(4).toString('hex')}`;
@@ -130,7 +152,7 @@ class Stack {
   }
 
   /** Starts `services/<name>/dist/main.js`; resolves with its base URL once it is ready. */
-  async start(name: string, env: Record<string, string>): Promise<string> {
+  async start(name: string, env: Record<string, string>, role = name): Promise<string> {
     const port = await freePort();
     const child = spawn(process.execPath, [resolve(root, `services/${name}/dist/main.js`)], {
       env: {
@@ -144,6 +166,7 @@ class Stack {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     this.children.push(child);
+    this.roles.set(child, role);
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -183,6 +206,7 @@ class Stack {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.children.push(child);
+    this.roles.set(child, 'realtime-edge (third instance)');
     await new Promise((ready) => child.once('message', ready));
     return {
       url: `http://127.0.0.1:${port}`,
@@ -299,8 +323,8 @@ async function main(): Promise<void> {
       REALTIME_USER_RATE: '100000',
       REALTIME_USER_BURST: '100000',
     };
-    const edgeA = await stack.start('realtime-edge', edgeEnv);
-    const edgeB = await stack.start('realtime-edge', edgeEnv);
+    const edgeA = await stack.start('realtime-edge', edgeEnv, 'realtime-edge (senders)');
+    const edgeB = await stack.start('realtime-edge', edgeEnv, 'realtime-edge (receivers)');
     const edgeIdle = await stack.measuredEdge(edgeEnv);
 
     const people = Math.max(groupSize, pairs * 2);
@@ -334,7 +358,7 @@ async function main(): Promise<void> {
       untilHeld(rpc, user.id, user.token, 'conversation:conversation:create'),
     );
 
-    const directMessages = await benchDirectMessages(rpc, edgeA, edgeB, users, sockets);
+    const directMessages = await benchDirectMessages(stack, rpc, edgeA, edgeB, users, sockets);
     closeAll(sockets);
     const fanOut = await benchFanOut(
       nats,
@@ -398,6 +422,7 @@ async function untilHeld(
 
 /** Senders on one instance, receivers on the other, one direct conversation per pair. */
 async function benchDirectMessages(
+  stack: Stack,
   rpc: NatsRpcClient,
   edgeA: string,
   edgeB: string,
@@ -479,6 +504,7 @@ async function benchDirectMessages(
   await saturateFor(2, send);
 
   // The floor: the same sends straight to the conversation service over NATS, without the edge.
+  let machineBefore = cpuTimes();
   let started = performance.now();
   const direct = await saturate(async (lane) => {
     await rpc.request(
@@ -488,18 +514,21 @@ async function benchDirectMessages(
     );
   });
   const directSeconds = (performance.now() - started) / 1000;
+  const directMachine = cpuShare(machineBefore, cpuTimes());
   await until(() => sentAt.size === 0, 30_000);
   await pause(2000);
 
   // Through the edge: persisted and delivered to the receiver, end to end.
   latencies = [];
   const receivedBefore = received;
+  machineBefore = cpuTimes();
   started = performance.now();
   const acked = await saturate(send);
   await until(() => received - receivedBefore >= acked - failed, 30_000);
   const elapsed = (performance.now() - started) / 1000;
   const delivered = received - receivedBefore;
   const saturated = summary(latencies);
+  const saturatedMachine: CpuShare | undefined = cpuShare(machineBefore, cpuTimes());
 
   /** Sends at a steady rate across the lanes for the window, after a warm-up; send→receive latency. */
   let lane = 0;
@@ -526,9 +555,27 @@ async function benchDirectMessages(
     latencies = [];
     failed = 0;
     const before = received;
+    const cpuBefore = stack.cpuSeconds();
+    const machineBefore = cpuTimes();
     await run(seconds);
     await until(() => sentAt.size === 0, 30_000);
-    return { rate, seconds, delivered: received - before, failed, ...summary(latencies) };
+    const delivered = received - before;
+    const cpuAfter = stack.cpuSeconds();
+    const cpuPerMessageMs = Object.fromEntries(
+      Object.entries(cpuAfter).map(([role, used]) => [
+        role,
+        round(((used - (cpuBefore[role] ?? 0)) * 1000) / Math.max(1, delivered), 3),
+      ]),
+    );
+    return {
+      rate,
+      seconds,
+      delivered,
+      failed,
+      ...summary(latencies),
+      machineCpu: cpuShare(machineBefore, cpuTimes()),
+      cpuPerMessageMs,
+    };
   };
   // Half the capacity first: an overloaded run leaves work queued in the services behind it.
   const sustainable = Math.max(10, Math.floor(delivered / elapsed / 2 / 10) * 10);
@@ -537,13 +584,18 @@ async function benchDirectMessages(
   const atTarget = await steady(Number(process.env['BENCH_RATE'] ?? '1000'));
   return {
     pairs,
-    conversationServiceAlone: { sent: direct, perSecond: round(direct / directSeconds, 0) },
+    conversationServiceAlone: {
+      sent: direct,
+      perSecond: round(direct / directSeconds, 0),
+      machineCpu: directMachine,
+    },
     throughput: {
       seconds: round(elapsed),
       acked,
       delivered,
       perSecond: round(delivered / elapsed, 0),
       ...saturated,
+      machineCpu: saturatedMachine,
     },
     latencyAtTargetRate: atTarget,
     latencyAtHalfCapacity: atHalfCapacity,
@@ -616,6 +668,7 @@ async function benchFanOut(
   }
 
   let expected = fanOutMessages * memberSockets.length;
+  let machineBefore = cpuTimes();
   let started = performance.now();
   await inBatches(
     Array.from({ length: fanOutMessages }, (_, i) => i),
@@ -640,6 +693,7 @@ async function benchFanOut(
     messagesPerSecond: round(fanOutMessages / elapsed, 0),
     deliveriesPerSecond: round(deliveries / elapsed, 0),
     ...summary(latencies),
+    machineCpu: cpuShare(machineBefore, cpuTimes()),
   };
 
   // The edge alone: the next messages of the group, published on its room subject at once.
@@ -649,6 +703,7 @@ async function benchFanOut(
   deliveries = 0;
   latencies = [];
   expected = injected * memberSockets.length;
+  machineBefore = cpuTimes();
   started = performance.now();
   for (let i = 1; i <= injected; i += 1) {
     const sequence = (template.sequence as number) + i;
@@ -679,6 +734,7 @@ async function benchFanOut(
       seconds: round(elapsed),
       deliveriesPerSecond: round(deliveries / elapsed, 0),
       ...summary(latencies),
+      machineCpu: cpuShare(machineBefore, cpuTimes()),
     },
   };
 }
