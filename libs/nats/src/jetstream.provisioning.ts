@@ -314,3 +314,36 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const left = new Set(a);
   return left.size === new Set(b).size && b.every((item) => left.has(item));
 }
+
+/**
+ * Deletes every stream, key-value bucket and object store of a namespace (`Namespace.ownsStream`),
+ * as a test or a benchmark leaves its namespace; returns the names deleted. Refuses the root
+ * namespace, whose streams are the platform's.
+ */
+export async function deleteNamespaceStreams(jsm: JetStreamManager, namespace: Namespace): Promise<string[]> {
+  if (namespace.isRoot) {
+    throw new ParleyError(
+      'internal',
+      'The root namespace holds the platform streams; they are never deleted',
+    );
+  }
+  const owned: string[] = [];
+  for await (const name of jsm.streams.names()) {
+    if (namespace.ownsStream(name)) {
+      owned.push(name);
+    }
+  }
+  const deleted: string[] = [];
+  for (const name of owned) {
+    try {
+      await jsm.streams.delete(name);
+      deleted.push(name);
+    } catch (error) {
+      // Deleted meanwhile by someone else is as good as deleted here.
+      if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) {
+        throw error;
+      }
+    }
+  }
+  return deleted;
+}

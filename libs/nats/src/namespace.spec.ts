@@ -30,6 +30,18 @@ describe('Namespace', () => {
     expect(thrownBy(() => ns.strip('t-abc.'))).toMatchObject({ code: 'internal' });
   });
 
+  it('tells its own streams, buckets and object stores from the rest; the root owns none', () => {
+    const ns = new Namespace('t-w1.ab');
+    expect(ns.ownsStream(ns.stream('conversation_events'))).toBe(true);
+    expect(ns.ownsStream(`KV_${ns.stream('realtime_presence')}`)).toBe(true);
+    expect(ns.ownsStream(`OBJ_${ns.stream('files')}`)).toBe(true);
+    expect(ns.ownsStream(new Namespace('t-w1.ab.nested').stream('x'))).toBe(true);
+    expect(ns.ownsStream(new Namespace('t-w1.abc').stream('conversation_events'))).toBe(false);
+    expect(ns.ownsStream('conversation_events')).toBe(false);
+    expect(ns.ownsStream('KV_t_w1_ab_')).toBe(false);
+    expect(Namespace.root.ownsStream('conversation_events')).toBe(false);
+  });
+
   it.each(['a b', 'a.', '.a', 'a..b', 'a.*', 'a>', 'ä'])('rejects the namespace %j', (prefix) => {
     expect(thrownBy(() => new Namespace(prefix))).toMatchObject({ code: 'validation_failed' });
   });

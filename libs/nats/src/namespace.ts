@@ -38,6 +38,22 @@ export class Namespace {
     return this.isRoot ? name : `${this.streamPrefix}_${name}`;
   }
 
+  /**
+   * True when a JetStream stream belongs to this namespace: one of its streams, or the stream under
+   * one of its key-value buckets (`KV_`) or object stores (`OBJ_`). Stream names cannot tell '.',
+   * '-' and '_' apart, so the streams of a namespace nested in this one count as its own. The root
+   * namespace owns none by this test: its streams are everyone's.
+   */
+  ownsStream(streamName: string): boolean {
+    if (this.isRoot) {
+      return false;
+    }
+    const own = `${this.streamPrefix}_`;
+    return [own, `KV_${own}`, `OBJ_${own}`].some(
+      (prefix) => streamName.startsWith(prefix) && streamName.length > prefix.length,
+    );
+  }
+
   /** The canonical subject of a wire subject; a subject outside this namespace is a wiring bug. */
   strip(subject: string): string {
     if (!this.contains(subject)) {

@@ -27,6 +27,7 @@ import {
 import { EventPublisher } from '../src/event.publisher.js';
 import { KvIdempotencyStore, type IdempotencyStore } from '../src/idempotency.store.js';
 import {
+  deleteNamespaceStreams,
   provisionConsumer,
   provisionDeadLetterStream,
   provisionServiceEventStream,
@@ -83,13 +84,7 @@ const handles: ConsumerHandle[] = [];
 afterEach(async () => {
   await Promise.all(handles.splice(0).map((handle) => handle.stop()));
   for (const ns of created.splice(0)) {
-    for (const name of [
-      eventStreamName('identity'),
-      deadLetterStream.name,
-      'KV_' + ns.stream('idempotency'),
-    ]) {
-      await jsm.streams.delete(name.startsWith('KV_') ? name : ns.stream(name)).catch(() => undefined);
-    }
+    await deleteNamespaceStreams(jsm, ns);
   }
 });
 
@@ -128,6 +123,30 @@ async function deadLetters(ns: Namespace, durable: string): Promise<DeadLetterRe
 const tenantId = randomUUID();
 
 describe('stream and consumer provisioning', () => {
+  it("deletes a namespace's streams, buckets and object stores, nothing else, and never the root's", async () => {
+    const { ns } = await setUp();
+    const other = new Namespace(uniqueNamespace());
+    created.push(other);
+    await provisionServiceEventStream(jsm, other, 'identity', {
+      maxAgeMs: 60_000,
+      duplicateWindowMs: 30_000,
+    });
+    await new Kvm(connection).create(ns.stream('cleanup'), { history: 1 });
+    const deleted = await deleteNamespaceStreams(jsm, ns);
+    expect(deleted.sort()).toEqual(
+      [
+        ns.stream(deadLetterStream.name),
+        ns.stream(eventStreamName('identity')),
+        `KV_${ns.stream('cleanup')}`,
+      ].sort(),
+    );
+    expect(await deleteNamespaceStreams(jsm, ns)).toEqual([]);
+    expect((await jsm.streams.info(other.stream(eventStreamName('identity')))).config.name).toBe(
+      other.stream(eventStreamName('identity')),
+    );
+    await expect(deleteNamespaceStreams(jsm, Namespace.root)).rejects.toMatchObject({ code: 'internal' });
+  });
+
   it('creates a namespaced file stream once and leaves it alone after', async () => {
     const ns = new Namespace(uniqueNamespace());
     created.push(ns);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { defaultDatabaseUrl, defaultNatsUrl } from './infrastructure.js';
+import { testRun } from './test-run.js';
 
 /** The admin database URL the global setup resolved for this run. */
 export function adminDatabaseUrl(): string {
@@ -19,10 +20,11 @@ function suffix(): string {
 
 /**
  * A NATS namespace of its own for one test (or test file): subjects and stream names are prefixed
- * with it, so parallel workers never receive each other's messages.
+ * with it, so parallel workers never receive each other's messages. It starts with the run's id
+ * (`t-<run>_`), so the global teardown removes the streams the run left behind.
  */
 export function uniqueNamespace(): string {
-  return `t-${suffix()}`;
+  return `t-${testRun()}_${suffix()}`;
 }
 
 export interface TestDatabase {

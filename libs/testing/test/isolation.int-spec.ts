@@ -23,7 +23,7 @@ describe('test isolation', () => {
     const names = new Set(Array.from({ length: 50 }, () => uniqueNamespace()));
     expect(names.size).toBe(50);
     for (const name of names) {
-      expect(name).toMatch(/^t-w\d+[0-9a-f]{8}$/);
+      expect(name).toMatch(/^t-[0-9a-f]{6}_w\d+[0-9a-f]{8}$/);
     }
   });
 

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -16,7 +17,7 @@ import {
   type Principal,
 } from '@parley/contracts';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
-import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
+import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
 import { cpuShare, cpuTimes } from '@parley/testing';
 
 /**
@@ -127,9 +128,10 @@ async function main(): Promise<void> {
       writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     } finally {
       standIns.forEach((subscription) => subscription.unsubscribe());
-      await nats.drain();
       service.kill('SIGTERM');
       await stopped;
+      await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
+      await nats.drain();
     }
   } finally {
     await admin(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -13,16 +13,9 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
-import {
-  eventStreamName,
-  fileProcessing,
-  fileRequests,
-  identityRequests,
-  permissionRequests,
-  type Principal,
-} from '@parley/contracts';
+import { fileRequests, identityRequests, permissionRequests, type Principal } from '@parley/contracts';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
-import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
+import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
 import type { StorageDriverKind } from '../file.options.js';
 
 /**
@@ -338,14 +331,7 @@ async function main(): Promise<void> {
       writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     } finally {
       stand.close();
-      const jsm = await jetstreamManager(nats);
-      for (const stream of [
-        namespace.stream(eventStreamName('file')),
-        namespace.stream(fileProcessing.stream),
-        `OBJ_${namespace.stream('file_content')}`,
-      ]) {
-        await jsm.streams.delete(stream).catch(() => false);
-      }
+      await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
     }
   } finally {
     await nats.drain();

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { accessTokenClaims, identityRequests as api } from '@parley/contracts';
 import { TokenVerifier } from '@parley/auth';
 import { loadConfig } from '@parley/config';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
-import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
+import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
 import { identityConfig } from '../identity.config.js';
 import { startIdentity } from '../identity.app.js';
 import { SigningKeysService } from '../keys/signing-keys.service.js';
@@ -84,8 +85,9 @@ async function main(): Promise<void> {
       writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
       process.stdout.write(`written to ${file}\n`);
     } finally {
-      await nats.drain();
       await app.close();
+      await deleteNamespaceStreams(await jetstreamManager(nats), new Namespace(namespace));
+      await nats.drain();
     }
   } finally {
     await admin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { conversationEvents, type Conversation, type Message } from '@parley/contracts';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
-import { connectNats, EventPublisher, Namespace } from '@parley/nats';
+import { connectNats, deleteNamespaceStreams, EventPublisher, Namespace } from '@parley/nats';
 
 /**
  * Notification benchmark, with the service in its own process as in production:
@@ -288,9 +289,10 @@ async function main(): Promise<void> {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     } finally {
-      await nats.drain();
       service.kill('SIGTERM');
       await stopped;
+      await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
+      await nats.drain();
     }
   } finally {
     await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { spawn } from 'node:child_process';
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -10,7 +11,7 @@ import { identityRequests, permissionRequests as api, type Principal } from '@pa
 import { loadConfig } from '@parley/config';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
+import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
 import { CompiledPermissions } from '@parley/permissions';
 import { permissionConfig } from '../permission.config.js';
 import { cpuShare, cpuTimes } from '@parley/testing';
@@ -113,9 +114,10 @@ async function main(): Promise<void> {
       writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     } finally {
       jwksResponder.unsubscribe();
-      await nats.drain();
       service.kill('SIGTERM');
       await stopped;
+      await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
+      await nats.drain();
     }
   } finally {
     await admin(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import 'reflect-metadata';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -21,7 +22,7 @@ import {
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { cpuShare, cpuTimes, pidsNamed, processCpuSeconds, type CpuShare } from '@parley/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, Namespace, NatsRpcClient } from '@parley/nats';
+import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
 
 /**
  * Realtime edge benchmark. Starts identity, permission, conversation and three edge instances as
@@ -390,8 +391,9 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   } finally {
     closeAll(sockets);
-    await nats.drain();
     await stack.stop();
+    await deleteNamespaceStreams(await jetstreamManager(nats), stack.namespace);
+    await nats.drain();
   }
 }
 
