@@ -35,7 +35,7 @@ export interface OutboxRelayOptions {
   /** How often the active relay deletes old published rows. */
   cleanupIntervalMs?: number;
   logger?: Logger;
-  /** Called after each read of the active relay with the age of the oldest unpublished event (0: none). */
+  /** Called after each idle or failed round of the active relay with the age of the oldest unpublished event. */
   onLag?: (oldestUnpublishedAgeMs: number) => void;
   /** Registers `parley_outbox_lag_seconds{schema}` there. */
   registry?: Registry;
@@ -53,16 +53,15 @@ interface OutboxRow {
   headers: Record<string, string>;
 }
 
+type Round = 'idle' | 'more' | 'failed';
+
 /**
  * Publishes the schema's outbox in id order. Any number of relays may run (one per pod); the one
  * holding the schema's advisory lock on its own connection publishes, the others stand by and
  * take over when its session ends. A round publishes its rows together, in id order; a failure
  * ends the round and the failed row is retried with capped backoff. Events are stored in id order,
- * except that rows already on their way when an earlier one failed are stored before its retry.
- * The statement that reads a round also marks the previous one published, so a round costs one
- * round trip to PostgreSQL: the rows of a round stay unmarked until the next read, at the latest
- * one poll interval later. A crash between publish and marking republishes with the same msgId,
- * which JetStream drops as a duplicate.
+ * except that rows already on their way when an earlier one failed are stored before its retry. A crash between publish and marking
+ * republishes with the same msgId, which JetStream drops as a duplicate.
  */
 export class OutboxRelay {
   private readonly schema: string;
@@ -115,7 +114,7 @@ export class OutboxRelay {
     return this.currentState;
   }
 
-  /** Age in ms of the oldest unpublished event at the last read. */
+  /** Age in ms of the oldest unpublished event at the end of the last active round. */
   get lagMs(): number {
     return this.lag;
   }
@@ -220,53 +219,25 @@ export class OutboxRelay {
     this.currentState = 'active';
     this.logger.info('outbox relay active');
     let retry = this.settings.retryInitialMs;
-    // Published in the last round and not marked yet: the next read marks them.
-    let unmarked: string[] = [];
-    try {
-      while (!this.stopping) {
-        this.notified = false;
-        const rows = await this.markAndRead(client, unmarked);
-        unmarked = [];
-        this.throwIfLost();
-        if (this.stopping) {
-          break;
-        }
-        if (rows.length === 0) {
-          retry = this.settings.retryInitialMs;
-          await this.cleanup(client);
-          await this.sleep(this.settings.pollIntervalMs, true);
-          this.throwIfLost();
-          continue;
-        }
-        const round = await this.publishRound(rows);
-        unmarked = round.published;
-        if (round.failed) {
-          // Notifications do not cut this short: the backoff protects the broker.
-          await this.mark(client, unmarked);
-          unmarked = [];
-          await this.sleep(retry, false);
-          retry = Math.min(retry * 2, this.settings.retryMaxMs);
-          this.throwIfLost();
-          continue;
-        }
+    while (!this.stopping) {
+      this.notified = false;
+      const round = await this.publishRound(client);
+      this.throwIfLost();
+      if (round === 'more') {
         retry = this.settings.retryInitialMs;
-        if (rows.length < this.settings.batchSize) {
-          // The read found every row committed before it, and each later one notifies: wait for
-          // that (or the poll) instead of reading again. The next read marks this round; until
-          // then a crash republishes it, which JetStream drops as duplicates.
-          await this.cleanup(client);
-          await this.sleep(this.settings.pollIntervalMs, true);
-          this.throwIfLost();
-        }
+        continue;
       }
-    } finally {
-      // Stopping: what went out is marked before the lock is released.
-      if (unmarked.length > 0 && this.connectionLost === undefined) {
-        // If this fails too, the next relay publishes them again and JetStream drops the copies.
-        await this.mark(client, unmarked).catch((error: unknown) => {
-          this.logger.warn({ err: error }, 'marking published outbox events failed');
-        });
+      await this.measureLag(client);
+      if (round === 'failed') {
+        // Notifications do not cut this short: the backoff protects the broker.
+        await this.sleep(retry, false);
+        retry = Math.min(retry * 2, this.settings.retryMaxMs);
+        continue;
       }
+      retry = this.settings.retryInitialMs;
+      await this.cleanup(client);
+      await this.sleep(this.settings.pollIntervalMs, true);
+      this.throwIfLost();
     }
   }
 
@@ -278,45 +249,18 @@ export class OutboxRelay {
     return result.rows[0]?.locked === true;
   }
 
-  /**
-   * Marks the rows of the last round published and reads the next ones, in one statement: the
-   * read sees the rows as they were before the mark, so it leaves those out by id. The age of
-   * the oldest row read is the relay's lag (none read: no lag).
-   */
-  private async markAndRead(client: pg.Client, published: readonly string[]): Promise<OutboxRow[]> {
-    const result = await client.query<OutboxRow & { age_ms: number }>(
-      `WITH marked AS (
-         UPDATE ${this.table} SET published_at = pg_catalog.now() WHERE id = ANY($1::uuid[])
-       )
-       SELECT id, subject, payload, headers,
-              (EXTRACT(epoch FROM pg_catalog.clock_timestamp() - created_at) * 1000)::float8 AS age_ms
-       FROM ${this.table}
-       WHERE published_at IS NULL AND NOT (id = ANY($1::uuid[]))
-       ORDER BY id LIMIT $2`,
-      [published, this.settings.batchSize],
+  private async publishRound(client: pg.Client): Promise<Round> {
+    const result = await client.query<OutboxRow>(
+      `SELECT id, subject, payload, headers FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [this.settings.batchSize],
     );
-    this.reportLag(Math.max(0, result.rows[0]?.age_ms ?? 0));
-    return result.rows;
-  }
-
-  private async mark(client: pg.Client, published: readonly string[]): Promise<void> {
-    if (published.length > 0) {
-      await client.query(
-        `UPDATE ${this.table} SET published_at = pg_catalog.now() WHERE id = ANY($1::uuid[])`,
-        [published],
-      );
-    }
-  }
-
-  /**
-   * Publishes the rows of a round and returns the ids stored, up to the first failure. The rows
-   * go out together, in id order on one connection, so JetStream stores them in that order, and
-   * the round waits for their acknowledgements at once instead of one after the other. The failed
-   * row and every row after it are sent again next round, and JetStream drops by msgId the copies
-   * it stored already. So a failure is the one case where later rows may be stored before an
-   * earlier one: they were on their way when it failed.
-   */
-  private async publishRound(rows: readonly OutboxRow[]): Promise<{ published: string[]; failed: boolean }> {
+    // The rows of a round go out together, in id order on one connection, so JetStream stores
+    // them in that order, and the round waits for their acknowledgements at once instead of one
+    // after the other. The rows before the first failure are marked published; the failed row and
+    // every row after it are sent again next round, and JetStream drops by msgId the copies it
+    // stored already. So a failure is the one case where later rows may be stored before an
+    // earlier one: they were on their way when it failed.
+    const rows = this.stopping ? [] : result.rows;
     const outcomes = await Promise.allSettled(
       rows.map((row) =>
         this.options.publisher.publish(row.subject, row.payload, { msgId: row.id, headers: row.headers }),
@@ -324,7 +268,8 @@ export class OutboxRelay {
     );
     const failure = outcomes.findIndex((outcome) => outcome.status === 'rejected');
     const published = (failure === -1 ? rows : rows.slice(0, failure)).map((row) => row.id);
-    if (failure !== -1) {
+    const failed = failure !== -1;
+    if (failed) {
       const row = rows[failure]!;
       this.logger.warn(
         {
@@ -335,7 +280,16 @@ export class OutboxRelay {
         'publishing an outbox event failed; will retry',
       );
     }
-    return { published, failed: failure !== -1 };
+    if (published.length > 0) {
+      await client.query(
+        `UPDATE ${this.table} SET published_at = pg_catalog.now() WHERE id = ANY($1::uuid[])`,
+        [published],
+      );
+    }
+    if (failed) {
+      return 'failed';
+    }
+    return result.rows.length === this.settings.batchSize && !this.stopping ? 'more' : 'idle';
   }
 
   private async cleanup(client: pg.Client): Promise<void> {
@@ -353,10 +307,14 @@ export class OutboxRelay {
     }
   }
 
-  private reportLag(ageMs: number): void {
-    this.lag = ageMs;
-    this.gauge?.set({ schema: this.schema }, ageMs / 1000);
-    this.options.onLag?.(ageMs);
+  private async measureLag(client: pg.Client): Promise<void> {
+    const result = await client.query<{ age_ms: number | null }>(
+      `SELECT (EXTRACT(epoch FROM pg_catalog.clock_timestamp() - created_at) * 1000)::float8 AS age_ms
+       FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT 1`,
+    );
+    this.lag = Math.max(0, result.rows[0]?.age_ms ?? 0);
+    this.gauge?.set({ schema: this.schema }, this.lag / 1000);
+    this.options.onLag?.(this.lag);
   }
 
   private requireClient(): pg.Client {

@@ -1,5 +1,4 @@
-import { NatsConnectionImpl, type NatsConnection } from '@nats-io/transport-node';
-import { useCoalescingTransport } from './coalescing-transport.js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { parleyErrorFrom } from './error-details.js';
 
 /** Injection token of the process's one `NatsConnection`. */
@@ -24,9 +23,7 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     .map((server) => server.trim())
     .filter((server) => server !== '');
   try {
-    // What `connect` of @nats-io/transport-node does, with a transport that writes once per turn.
-    useCoalescingTransport();
-    return await NatsConnectionImpl.connect({
+    return await connect({
       servers,
       name: options.name,
       maxReconnectAttempts: -1,
