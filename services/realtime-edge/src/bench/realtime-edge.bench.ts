@@ -116,16 +116,16 @@ class Stack {
   readonly namespace = new Namespace(`bench-${randomBytes(3).toString('hex')}`);
   private readonly databases: string[] = [];
   private readonly children: ChildProcess[] = [];
-  private readonly roles = new Map<ChildProcess, string>();
+  private readonly labels = new Map<ChildProcess, string>();
 
   /**
-   * CPU seconds used so far by each service process (by its role), by NATS and PostgreSQL (every
+   * CPU seconds used so far by each service process (by its label), by NATS and PostgreSQL (every
    * process of each) and by this process, which runs the clients.
    */
   cpuSeconds(): Record<string, number> {
     const used: Record<string, number> = {};
-    for (const [child, role] of this.roles) {
-      used[role] = processCpuSeconds(child.pid as number) ?? 0;
+    for (const [child, label] of this.labels) {
+      used[label] = processCpuSeconds(child.pid as number) ?? 0;
     }
     const sum = (pids: number[]) => pids.reduce((total, pid) => total + (processCpuSeconds(pid) ?? 0), 0);
     used['nats-server'] = sum(pidsNamed('nats-server'));
@@ -153,7 +153,7 @@ class Stack {
   }
 
   /** Starts `services/<name>/dist/main.js`; resolves with its base URL once it is ready. */
-  async start(name: string, env: Record<string, string>, role = name): Promise<string> {
+  async start(name: string, env: Record<string, string>, label = name): Promise<string> {
     const port = await freePort();
     const child = spawn(process.execPath, [resolve(root, `services/${name}/dist/main.js`)], {
       env: {
@@ -167,7 +167,7 @@ class Stack {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     this.children.push(child);
-    this.roles.set(child, role);
+    this.labels.set(child, label);
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -207,7 +207,7 @@ class Stack {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.children.push(child);
-    this.roles.set(child, 'realtime-edge (third instance)');
+    this.labels.set(child, 'realtime-edge (third instance)');
     await new Promise((ready) => child.once('message', ready));
     return {
       url: `http://127.0.0.1:${port}`,
@@ -564,9 +564,9 @@ async function benchDirectMessages(
     const delivered = received - before;
     const cpuAfter = stack.cpuSeconds();
     const cpuPerMessageMs = Object.fromEntries(
-      Object.entries(cpuAfter).map(([role, used]) => [
-        role,
-        round(((used - (cpuBefore[role] ?? 0)) * 1000) / Math.max(1, delivered), 3),
+      Object.entries(cpuAfter).map(([label, used]) => [
+        label,
+        round(((used - (cpuBefore[label] ?? 0)) * 1000) / Math.max(1, delivered), 3),
       ]),
     );
     return {
