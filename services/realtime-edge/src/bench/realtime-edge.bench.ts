@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import 'reflect-metadata';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,20 +119,26 @@ class Stack {
   private readonly labels = new Map<ChildProcess, string>();
 
   /**
-   * CPU seconds used so far by each service process (by its label), by NATS and PostgreSQL (every
-   * process of each) and by this process, which runs the clients.
+   * CPU seconds used so far by every process that takes part, by process id: each service process
+   * (by its label), NATS, PostgreSQL's sessions, autovacuum and background processes apart, and
+   * this process, which runs the clients.
    */
-  cpuSeconds(): Record<string, number> {
-    const used: Record<string, number> = {};
+  cpuSample(): Map<number, { label: string; seconds: number }> {
+    const sample = new Map<number, { label: string; seconds: number }>();
+    const add = (pid: number, label: string) => {
+      const seconds = processCpuSeconds(pid);
+      if (seconds !== undefined) {
+        sample.set(pid, { label, seconds });
+      }
+    };
     for (const [child, label] of this.labels) {
-      used[label] = processCpuSeconds(child.pid as number) ?? 0;
+      add(child.pid as number, label);
     }
-    const sum = (pids: number[]) => pids.reduce((total, pid) => total + (processCpuSeconds(pid) ?? 0), 0);
-    used['nats-server'] = sum(pidsNamed('nats-server'));
-    used['postgresql'] = sum(pidsNamed('postgres'));
+    pidsNamed('nats-server').forEach((pid) => add(pid, 'nats-server'));
+    pidsNamed('postgres').forEach((pid) => add(pid, postgresKind(pid)));
     const self = process.cpuUsage();
-    used['clients (this process)'] = (self.user + self.system) / 1e6;
-    return used;
+    sample.set(process.pid, { label: 'clients (this process)', seconds: (self.user + self.system) / 1e6 });
+    return sample;
   }
 
   async database(schema: string, login: string): Promise<string> {
@@ -397,6 +403,31 @@ async function main(): Promise<void> {
   }
 }
 
+/** What a PostgreSQL process does, from the title it gives itself ("postgres: 15/main: …"). */
+function postgresKind(pid: number): string {
+  let title: string;
+  try {
+    title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return 'postgresql (background)';
+  }
+  if (title.includes('autovacuum worker')) {
+    return 'postgresql (autovacuum)';
+  }
+  const background = [
+    'checkpointer',
+    'background writer',
+    'walwriter',
+    'autovacuum launcher',
+    'logical replication',
+    'stats',
+  ];
+  if (!title.startsWith('postgres: ') || background.some((kind) => title.includes(kind))) {
+    return 'postgresql (background)';
+  }
+  return 'postgresql (sessions)';
+}
+
 function closeAll(sockets: Socket[]): void {
   for (const socket of sockets.splice(0)) {
     socket.close();
@@ -557,17 +588,18 @@ async function benchDirectMessages(
     latencies = [];
     failed = 0;
     const before = received;
-    const cpuBefore = stack.cpuSeconds();
+    const cpuBefore = stack.cpuSample();
     const machineBefore = cpuTimes();
     await run(seconds);
     await until(() => sentAt.size === 0, 30_000);
     const delivered = received - before;
-    const cpuAfter = stack.cpuSeconds();
+    // By the processes alive at the end: one that exited during the run is not counted.
+    const used = new Map<string, number>();
+    for (const [pid, { label, seconds: total }] of stack.cpuSample()) {
+      used.set(label, (used.get(label) ?? 0) + total - (cpuBefore.get(pid)?.seconds ?? 0));
+    }
     const cpuPerMessageMs = Object.fromEntries(
-      Object.entries(cpuAfter).map(([label, used]) => [
-        label,
-        round(((used - (cpuBefore[label] ?? 0)) * 1000) / Math.max(1, delivered), 3),
-      ]),
+      [...used].map(([label, total]) => [label, round((total * 1000) / Math.max(1, delivered), 3)]),
     );
     return {
       rate,
