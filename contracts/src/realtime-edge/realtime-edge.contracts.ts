@@ -279,7 +279,7 @@ export const realtimeEvents = {
   userUpdated: defineSocketEvent({
     event: 'user:updated',
     summary:
-      'A user of the tenant changed their name or designation, or was suspended: what others show of them ' +
+      'A user of the tenant changed their name, designation or status: what others show of them ' +
       '(never their email)',
     payload: z.object({ user: publicUserSchema, changedFields: z.array(z.string()) }),
     audience: 'tenant:<id>',

@@ -7,6 +7,9 @@ import { connect } from '@nats-io/transport-node';
 /** The environment variable through which the global setup hands the run's id to the workers. */
 export const testRunVariable = 'PARLEY_TEST_RUN';
 
+/** A run's id: six lowercase hex digits, never a prefix of anything wider than one run. */
+const runIdPattern = /^[0-9a-f]{6}$/;
+
 let ownRun: string | undefined;
 
 /**
@@ -16,7 +19,7 @@ let ownRun: string | undefined;
  */
 export function testRun(): string {
   const given = process.env[testRunVariable];
-  if (given !== undefined && /^[0-9a-f]{6}$/.test(given)) {
+  if (given !== undefined && runIdPattern.test(given)) {
     return given;
   }
   ownRun ??= newTestRunId();
@@ -32,7 +35,7 @@ export function newTestRunId(): string {
  * run (the names `Namespace.stream` gives them start with `t_<run>_`); returns the names deleted.
  */
 export async function deleteTestRunStreams(natsUrl: string, run: string): Promise<string[]> {
-  if (!/^[0-9a-f]{6}$/.test(run)) {
+  if (!runIdPattern.test(run)) {
     throw new Error(`Not a test run id: "${run}"`);
   }
   const own = `t_${run}_`;

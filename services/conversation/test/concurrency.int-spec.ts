@@ -24,6 +24,8 @@ describe('concurrency', () => {
     ]);
   }, 90_000);
   afterAll(() => platform?.stop());
+  // A spy left by a failed test must not reach the next one.
+  afterEach(() => jest.restoreAllMocks());
 
   const rowsOf = <T>(sql: string, values: unknown[]) =>
     withClient(platform.database.url, async (client) => (await client.query(sql, values)).rows as T[]);
@@ -243,7 +245,8 @@ describe('concurrency', () => {
         )
       ).rows;
       // Sent in one turn of the event loop, straight to the service (its guard is tested elsewhere),
-      // the three go in one batch: the contested send and two others, one in each conversation.
+      // the four go in one batch: the contested send, one in the other conversation and two after it
+      // in the same one, which keep their order.
       const messages = platform.conversation.get(MessagesService);
       const open = { mentions: [], attachments: [] };
       const sends = Promise.all([
@@ -265,12 +268,18 @@ describe('concurrency', () => {
           body: 'After',
           ...open,
         }),
+        messages.send(bob.principal, {
+          conversationId: chat.id,
+          clientMessageId: randomUUID(),
+          body: 'After that',
+          ...open,
+        }),
       ]);
       await eventuallyWaiting(platform.database.url);
       await blocker.query('COMMIT');
       const [answer, ...bystanders] = await sends;
       // That statement failed (its insert collided), and its sends went one by one.
-      expect(publishOpen.mock.calls[0]?.[1]).toHaveLength(3);
+      expect(publishOpen.mock.calls[0]?.[1]).toHaveLength(4);
       const statements = await Promise.allSettled(publishOpen.mock.results.map((result) => result.value));
       publishOpen.mockRestore();
       expect(statements.map((outcome) => outcome.status)).toEqual(['rejected']);
@@ -278,12 +287,13 @@ describe('concurrency', () => {
       expect(bystanders.map((message) => [message.body, message.status, message.sequence])).toEqual([
         ['Other', 'published', 1],
         ['After', 'published', 1],
+        ['After that', 'published', 2],
       ]);
     } finally {
       await blocker.end();
     }
     for (const [conversation, count] of [
-      [chat.id, 1],
+      [chat.id, 2],
       [other.id, 1],
     ] as const) {
       const rows = await rowsOf<{ sequence: string }>(

@@ -1,5 +1,5 @@
-import { jetstreamManager } from '@nats-io/jetstream';
 import 'reflect-metadata';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
-import { jetstreamManager } from '@nats-io/jetstream';
 import 'reflect-metadata';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -1,5 +1,5 @@
-import { jetstreamManager } from '@nats-io/jetstream';
 import 'reflect-metadata';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

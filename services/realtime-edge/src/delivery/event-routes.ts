@@ -5,6 +5,7 @@ import {
   realtimeEvents,
   type EventContract,
   type PayloadOf,
+  publicUserSchema,
   type PublicUser,
   type RevocationEntry,
   type RoomEnvelope,
@@ -297,31 +298,18 @@ const entries: readonly Entry[] = [
   })),
   on(identityEvents.userSuspended, (tenantId, payload) => ({
     deliveries: [
+      // The rest of the tenant learns the new status from the user.updated that comes with it.
       {
         room: userRoom(tenantId, payload.user.id),
         envelope: { kind: 'end-session', sessionId: null, reason: 'user_suspended' },
       },
-      emit(
-        tenantRoom(tenantId),
-        events.userUpdated.event,
-        { user: publicUser(payload.user), changedFields: ['status'] },
-        instant(payload.user.updatedAt),
-      ),
     ],
   })),
 ];
 
-/** A user as every socket of the tenant sees them: no email. */
+/** A user as every socket of the tenant sees them: the contract's fields, so never the email. */
 function publicUser(user: PublicUser): PublicUser {
-  return {
-    id: user.id,
-    tenantId: user.tenantId,
-    kind: user.kind,
-    fullName: user.fullName,
-    designation: user.designation,
-    status: user.status,
-    updatedAt: user.updatedAt,
-  };
+  return publicUserSchema.parse(user);
 }
 
 const byKey = new Map(entries.map((entry) => [`${entry.contract.service} ${entry.contract.type}`, entry]));
