@@ -12,7 +12,7 @@ const hourMs = 60 * 60 * 1000;
 const pruneBatch = 1000;
 
 /**
- * Keeps the tables bounded, once an hour: read and dismissed notifications older than
+ * Keeps the tables bounded, once an hour: read, dismissed and email-only notifications older than
  * NOTIFICATION_RETENTION (with their deliveries), message senders older than
  * NOTIFICATION_SENDER_RETENTION, and the claims of handled events older than that (the event
  * streams keep far less).

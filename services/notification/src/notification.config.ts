@@ -45,7 +45,7 @@ export const notificationConfig = defineConfig({
   }),
   NOTIFICATION_RETENTION: env.duration({
     description:
-      'How long read and dismissed notifications are kept (unread ones stay until read); checked once an hour',
+      'How long read, dismissed and email-only notifications are kept (unread ones in the inbox stay until read); checked once an hour',
     default: '90d',
     minMs: 24 * 60 * 60 * 1000,
   }),

@@ -146,11 +146,18 @@ describe('the inbox over NATS', () => {
     expect(new Set(changes.map((event) => event.payload['unreadCount']))).toEqual(everyCount);
   });
 
-  it('deletes read and dismissed notifications past retention, never unread ones', async () => {
+  it('deletes read, dismissed and email-only notifications past retention, never unread ones', async () => {
     const reader = await platform.user(tenantId);
     const [kept, read, dismissed] = await notify(reader, 3);
     await platform.call(reader, api.markRead, { notificationId: read as string });
     await platform.call(reader, api.dismiss, { notificationId: dismissed as string });
+    // One the reader wanted by email only: never in the inbox, so never read there.
+    const [emailOnly] = await platform.sql<{ id: string }>(
+      `INSERT INTO notification.notifications
+         (tenant_id, recipient_id, type, title, body, priority, source_id, is_listed)
+       VALUES ($1, $2, 'message', 'By email', 'Only by email', 'normal', $3, false) RETURNING id`,
+      [tenantId, reader.userId, `request:test:${randomUUID()}`],
+    );
     // Within retention (90 days by default) nothing goes.
     const maintenance = platform.notification.get(MaintenanceService);
     expect((await maintenance.prune()).notifications).toBe(0);
@@ -159,15 +166,20 @@ describe('the inbox over NATS', () => {
     const manager = platform.notification.get(DataSource).manager;
     const later = new Date(Date.now() + 60_000);
     const [settled] = await platform.sql<{ count: string }>(
-      `SELECT count(*) AS count FROM notification.notifications WHERE status <> 'new'`,
+      `SELECT count(*) AS count FROM notification.notifications WHERE status <> 'new' OR NOT is_listed`,
     );
     let deleted = 0;
     for (let batch = 1; batch > 0; deleted += batch) {
       batch = await inbox.pruneSettled(manager, later, 1);
     }
-    // Every settled notification of the database is past the cut-off; this reader's two among them.
+    // Every settled notification of the database is past the cut-off; this reader's three among them.
     expect(deleted).toBe(Number(settled?.count));
-    expect(deleted).toBeGreaterThanOrEqual(2);
+    expect(deleted).toBeGreaterThanOrEqual(3);
+    const [gone] = await platform.sql<{ count: string }>(
+      'SELECT count(*) AS count FROM notification.notifications WHERE id = $1',
+      [emailOnly?.id],
+    );
+    expect(gone?.count).toBe('0');
     const left = await platform.call(reader, api.list, { includeDismissed: true });
     expect(left.items.map((item) => item.id)).toEqual([kept]);
     expect(await platform.call(reader, api.count, {})).toEqual({ unreadCount: 1 });

@@ -33,14 +33,16 @@ export class InboxRepository {
   }
 
   /**
-   * Deletes up to `limit` read or dismissed notifications created before `before`, with their
-   * deliveries; returns how many. Unread ones stay, so counts never change. Ids are time-ordered,
+   * Deletes up to `limit` notifications created before `before` that are read, dismissed or not
+   * listed (email only: nobody can read them in the inbox), with their deliveries; returns how
+   * many. Unread listed ones stay, so counts never change. Ids are time-ordered,
    * so the oldest are found by the primary key, not by a scan of the table.
    */
   async pruneSettled(manager: EntityManager, before: Date, limit: number): Promise<number> {
     const rows: unknown = await manager.query(
       `WITH doomed AS (
-         SELECT id FROM notification.notifications WHERE id < $1 AND status <> 'new' ORDER BY id LIMIT $2
+         SELECT id FROM notification.notifications WHERE id < $1 AND (status <> 'new' OR NOT is_listed)
+         ORDER BY id LIMIT $2
        ), deliveries AS (
          DELETE FROM notification.deliveries d USING doomed WHERE d.notification_id = doomed.id
        )
