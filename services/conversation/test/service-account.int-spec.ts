@@ -65,6 +65,34 @@ describe('service account set-up', () => {
     expect(items.map((item) => item.permissionSetId)).toEqual([platformServicePermissionSetId]);
   });
 
+  it("ends every session it opened, the operator's and the account's", async () => {
+    const email = `search-${randomUUID().slice(0, 8)}@parley.test`;
+    const account = { tenant: 'platform', email, password: 'search-service-password', fullName: 'Search' };
+    const activeSessions = async (who: { email: string; password: string }) => {
+      const pair = await platform.rpc.request(identityRequests.login, {
+        tenant: 'platform',
+        email: who.email,
+        password: who.password,
+      });
+      const { items } = await platform.rpc.request(
+        identityRequests.listSessions,
+        {},
+        { token: pair.accessToken },
+      );
+      await platform.rpc.request(identityRequests.logout, {}, { token: pair.accessToken });
+      // The session just opened to ask is not one of them.
+      return items.filter((session) => !session.isCurrent).length;
+    };
+    const operatorBefore = await activeSessions(operator);
+    // Created, then found again by logging the account in.
+    await ensureServiceAccount({ rpc: platform.rpc, operator, account });
+    await expect(ensureServiceAccount({ rpc: platform.rpc, operator, account })).resolves.toMatchObject({
+      created: false,
+    });
+    expect(await activeSessions(operator)).toBe(operatorBefore);
+    expect(await activeSessions(account)).toBe(0);
+  });
+
   it('fails at once, without retrying, when the operator cannot log in', async () => {
     const started = Date.now();
     await expect(

@@ -48,48 +48,76 @@ export async function ensureServiceAccount(setup: ServiceAccountSetup): Promise<
   const log = setup.log ?? (() => undefined);
   const login = (email: string, password: string) =>
     rpc.request(identityRequests.login, { tenant: account.tenant, email, password });
-  const deadline = Date.now() + (setup.waitMs ?? 30_000);
-  for (;;) {
+  // Every login is a session in identity: each one made here is ended before returning.
+  const logout = async (accessToken: string, whose: string) => {
     try {
-      const token = (await login(setup.operator.email, setup.operator.password)).accessToken;
-      let userId: string;
-      let created = false;
+      await rpc.request(identityRequests.logout, {}, { token: accessToken });
+    } catch (error) {
+      log(`could not end the session of ${whose}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const deadline = Date.now() + (setup.waitMs ?? 30_000);
+  let operatorToken: string | undefined;
+  try {
+    for (;;) {
       try {
-        userId = (await login(account.email, account.password)).user.id;
+        operatorToken ??= (await login(setup.operator.email, setup.operator.password)).accessToken;
+        return await assignPlatformService(setup, operatorToken, login, logout, log);
       } catch (error) {
-        if (!(error instanceof ParleyError && error.code === 'unauthenticated')) {
+        const starting = error instanceof ParleyError && ['forbidden', 'unavailable'].includes(error.code);
+        if (!starting || Date.now() > deadline) {
           throw error;
         }
-        const user = await rpc.request(
-          identityRequests.createUser,
-          { email: account.email, password: account.password, fullName: account.fullName, kind: 'service' },
-          { token },
-        );
-        userId = user.id;
-        created = true;
-        log(`created the service account ${account.email}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      const { items } = await rpc.request(
-        permissionRequests.listAssignments,
-        { actorId: userId, limit: 200 },
-        { token },
-      );
-      const held = items.some((item) => item.permissionSetId === platformServicePermissionSetId);
-      if (!held) {
-        await rpc.request(
-          permissionRequests.createAssignment,
-          { actorId: userId, permissionSetId: platformServicePermissionSetId },
-          { token },
-        );
-        log(`assigned platform-service to ${account.email}`);
-      }
-      return { userId, created, assigned: !held };
-    } catch (error) {
-      const starting = error instanceof ParleyError && ['forbidden', 'unavailable'].includes(error.code);
-      if (!starting || Date.now() > deadline) {
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    if (operatorToken !== undefined) {
+      await logout(operatorToken, setup.operator.email);
     }
   }
+}
+
+/** One attempt: the account (found by its password, else created), then its assignment. */
+async function assignPlatformService(
+  { rpc, account }: ServiceAccountSetup,
+  token: string,
+  login: (email: string, password: string) => Promise<{ accessToken: string; user: { id: string } }>,
+  logout: (accessToken: string, whose: string) => Promise<void>,
+  log: (line: string) => void,
+): Promise<ServiceAccountOutcome> {
+  let userId: string;
+  let created = false;
+  try {
+    const session = await login(account.email, account.password);
+    userId = session.user.id;
+    await logout(session.accessToken, account.email);
+  } catch (error) {
+    if (!(error instanceof ParleyError && error.code === 'unauthenticated')) {
+      throw error;
+    }
+    const user = await rpc.request(
+      identityRequests.createUser,
+      { email: account.email, password: account.password, fullName: account.fullName, kind: 'service' },
+      { token },
+    );
+    userId = user.id;
+    created = true;
+    log(`created the service account ${account.email}`);
+  }
+  const { items } = await rpc.request(
+    permissionRequests.listAssignments,
+    { actorId: userId, limit: 200 },
+    { token },
+  );
+  const held = items.some((item) => item.permissionSetId === platformServicePermissionSetId);
+  if (!held) {
+    await rpc.request(
+      permissionRequests.createAssignment,
+      { actorId: userId, permissionSetId: platformServicePermissionSetId },
+      { token },
+    );
+    log(`assigned platform-service to ${account.email}`);
+  }
+  return { userId, created, assigned: !held };
 }
