@@ -276,6 +276,32 @@ export const conversationRequests = {
       hasMore: z.boolean().describe('Ask again after the last item for the rest'),
     }),
   }),
+  changes: defineRequest({
+    service,
+    entity: 'message',
+    verb: 'changes',
+    summary:
+      'Published messages up to a sequence number that changed (edits, deletions, reactions) after a ' +
+      'revision number, in revision order, each as it is now: what a reader who was away missed',
+    authentication: 'actor',
+    request: z.object({
+      ...conversationRef,
+      afterRevision: z.number().int().min(0),
+      throughSequence: z.number().int().min(0).describe('Only messages up to this sequence number'),
+      limit: z.number().int().min(1).max(100).default(100),
+    }),
+    response: z.object({
+      items: z.array(messageViewSchema),
+      hasMore: z.boolean().describe('Ask again after the last item’s revision for the rest'),
+      lastRevision: z
+        .number()
+        .int()
+        .describe(
+          'The conversation’s latest revision number when the page was read: once hasMore is false, every ' +
+            'change up to it is in the pages read',
+        ),
+    }),
+  }),
   listReplies: defineRequest({
     service,
     entity: 'message',
@@ -436,6 +462,7 @@ export const conversationEvents = {
       conversationId: idSchema,
       messageId: idSchema,
       sequence: z.number().int(),
+      revision: z.number().int().describe('The revision number this change took'),
       userId: idSchema,
       emoji: emojiSchema,
     }),
@@ -449,6 +476,7 @@ export const conversationEvents = {
       conversationId: idSchema,
       messageId: idSchema,
       sequence: z.number().int(),
+      revision: z.number().int().describe('The revision number this change took'),
       userId: idSchema,
       emoji: emojiSchema,
     }),

@@ -110,6 +110,10 @@ export const conversationSchema = z.object({
     .number()
     .int()
     .describe('Sequence number of the latest published message; 0 before the first'),
+  lastRevision: z
+    .number()
+    .int()
+    .describe('Revision number of the latest change to a published message; 0 before the first'),
   lastActivityAt: timestampSchema,
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
@@ -149,6 +153,13 @@ export const messageSchema = z.object({
   deletedAt: timestampSchema.nullable(),
   createdAt: timestampSchema,
   publishedAt: timestampSchema.nullable(),
+  revision: z
+    .number()
+    .int()
+    .describe(
+      'The conversation’s revision number of the latest change (edit, deletion, reaction) since it was ' +
+        'published; 0 when it has not changed',
+    ),
 });
 export type Message = z.infer<typeof messageSchema>;
 

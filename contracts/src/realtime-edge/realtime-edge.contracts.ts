@@ -173,6 +173,15 @@ export const realtimeEvents = {
     payload: messageViewSchema,
     audience: 'conversation:<id>',
   }),
+  messageRefreshed: defineSocketEvent({
+    event: 'message:refreshed',
+    summary:
+      'A message the client has, as it is now: it changed (edit, deletion, reactions) while the client was ' +
+      'not following the conversation. Sent by conversation:sync for a position with a revision number, ' +
+      'before the live events; replaces the client’s copy',
+    payload: messageViewSchema,
+    audience: 'conversation:<id>',
+  }),
   messageUpdated: defineSocketEvent({
     event: 'message:updated',
     summary: 'A message’s text changed',

@@ -43,11 +43,18 @@ export function roomSubject(room: RoomRef): string {
 /**
  * Where an event stands in its conversation's order. `creates`: the event is message `sequence`
  * itself and is sent only once every earlier sequence number was; `follows`: it concerns message
- * `sequence` (an edit, a reaction, a receipt) and is sent only once that message was.
+ * `sequence` (an edit, a reaction, a receipt) and is sent only once that message was; a change
+ * (an edit, a deletion, a reaction) also carries the `revision` it took.
  */
 export const roomOrderSchema = z.object({
   sequence: z.number().int().min(0),
   creates: z.boolean(),
+  revision: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('The revision number a change to message `sequence` took'),
 });
 export type RoomOrder = z.infer<typeof roomOrderSchema>;
 

@@ -52,13 +52,30 @@ export type Presence = z.infer<typeof presenceSchema>;
 export const realtimeListLimits = { syncConversations: 500, presenceUsers: 500 } as const;
 
 /** The sequence numbers a client has seen, by conversation id. */
+/**
+ * Where a client stands in a conversation: the last sequence number it has seen, and the revision
+ * number up to which it has seen every change to those messages.
+ */
+export const conversationPositionSchema = z.object({
+  sequence: z.number().int().min(0).describe('The last sequence number seen (0: none)'),
+  revision: z
+    .number()
+    .int()
+    .min(0)
+    .describe('Every change (edit, deletion, reaction) up to this revision number has been seen'),
+});
+export type ConversationPosition = z.infer<typeof conversationPositionSchema>;
+
 export const syncRequestSchema = z.object({
   conversations: z
-    .record(idSchema, z.number().int().min(0))
+    .record(idSchema, z.union([z.number().int().min(0), conversationPositionSchema]))
     .refine((value) => Object.keys(value).length <= realtimeListLimits.syncConversations, {
       message: `At most ${realtimeListLimits.syncConversations} conversations per request`,
     })
-    .describe('The last sequence number the client has seen in each conversation (0: none)'),
+    .describe(
+      'Where the client stands in each conversation: its position, or only the last sequence number ' +
+        'seen (0: none), when no change to earlier messages is wanted',
+    ),
 });
 
 /** How one conversation of a `conversation:sync` went. */
@@ -66,11 +83,17 @@ export const syncOutcomeSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('synced'),
     lastSequence: z.number().int().describe('Every message up to this one has been sent'),
+    lastRevision: z
+      .number()
+      .int()
+      .describe('Every change up to this revision number has been sent, or is in a message sent'),
     replayed: z.number().int().describe('Messages sent from the catch-up'),
+    refreshed: z.number().int().describe('Changed messages sent (message:refreshed)'),
   }),
   z.object({
     status: z.literal('reset'),
     lastSequence: z.number().int(),
+    lastRevision: z.number().int(),
     missed: z.number().int().describe('More than the edge replays: the client reloads the history'),
   }),
   z.object({ status: z.literal('refused'), error: errorEnvelopeSchema }),

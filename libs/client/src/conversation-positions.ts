@@ -1,20 +1,47 @@
+import type { ConversationPosition } from '@parley/contracts';
+
 /** What a message's sequence number means for a conversation the client follows. */
 export type Arrival = 'next' | 'repeat' | 'gap';
 
 /**
- * The last sequence number seen in each followed conversation: what the client asks the edge to
- * continue from after a reconnect, and the check that every message arrives once and in order.
+ * Where the client stands in one conversation: a position, or only the last sequence number when
+ * the revision number is not known (then no change to earlier messages is asked for).
+ */
+export type Standpoint = number | ConversationPosition;
+
+/** The revision numbers seen of one conversation: all up to `through`, and some after it. */
+interface Revisions {
+  through: number;
+  readonly ahead: Set<number>;
+}
+
+/**
+ * The last sequence number seen in each followed conversation, and the revision number up to which
+ * every change to its messages was seen: what the client asks the edge to continue from after a
+ * reconnect, and the check that every message and every change arrives once.
  */
 export class ConversationPositions {
   private readonly last = new Map<string, number>();
+  private readonly revisions = new Map<string, Revisions>();
 
-  /** Every followed conversation with its last sequence number. */
-  snapshot(): Record<string, number> {
-    return Object.fromEntries(this.last);
+  /** Every followed conversation with where the client stands in it. */
+  snapshot(): Record<string, Standpoint> {
+    const standpoints: Record<string, Standpoint> = {};
+    for (const [conversationId, sequence] of this.last) {
+      const revisions = this.revisions.get(conversationId);
+      standpoints[conversationId] =
+        revisions === undefined ? sequence : { sequence, revision: revisions.through };
+    }
+    return standpoints;
   }
 
   get(conversationId: string): number | undefined {
     return this.last.get(conversationId);
+  }
+
+  /** The revision number up to which every change was seen; undefined when not known. */
+  revision(conversationId: string): number | undefined {
+    return this.revisions.get(conversationId)?.through;
   }
 
   has(conversationId: string): boolean {
@@ -29,8 +56,30 @@ export class ConversationPositions {
     }
   }
 
+  /** Follows from a standpoint, or moves forward to it. */
+  place(conversationId: string, standpoint: Standpoint): void {
+    if (typeof standpoint === 'number') {
+      this.set(conversationId, standpoint);
+      return;
+    }
+    this.set(conversationId, standpoint.sequence);
+    this.setRevision(conversationId, standpoint.revision);
+  }
+
+  /** Every change up to `revision` was seen (a catch-up sent it); never backwards. */
+  setRevision(conversationId: string, revision: number): void {
+    const revisions = this.revisions.get(conversationId);
+    if (revisions === undefined) {
+      this.revisions.set(conversationId, { through: revision, ahead: new Set() });
+      return;
+    }
+    revisions.through = Math.max(revisions.through, revision);
+    settle(revisions);
+  }
+
   forget(conversationId: string): void {
     this.last.delete(conversationId);
+    this.revisions.delete(conversationId);
   }
 
   /**
@@ -47,5 +96,35 @@ export class ConversationPositions {
     }
     this.last.set(conversationId, sequence);
     return 'next';
+  }
+
+  /**
+   * Takes a change (an edit, a deletion, a reaction) that took `revision`: false when it was seen
+   * already. Changes may arrive out of order; the revision number moves over those without a gap.
+   * A conversation whose revision number is not known takes every change.
+   */
+  acceptChange(conversationId: string, revision: number): boolean {
+    const revisions = this.revisions.get(conversationId);
+    if (revisions === undefined) {
+      return true;
+    }
+    if (revision <= revisions.through || revisions.ahead.has(revision)) {
+      return false;
+    }
+    revisions.ahead.add(revision);
+    settle(revisions);
+    return true;
+  }
+}
+
+/** Moves `through` over the revisions seen after it without a gap. */
+function settle(revisions: Revisions): void {
+  for (const revision of revisions.ahead) {
+    if (revision <= revisions.through) {
+      revisions.ahead.delete(revision);
+    }
+  }
+  while (revisions.ahead.delete(revisions.through + 1)) {
+    revisions.through += 1;
   }
 }

@@ -1,4 +1,4 @@
-export { ConversationPositions, type Arrival } from './conversation-positions.js';
+export { ConversationPositions, type Arrival, type Standpoint } from './conversation-positions.js';
 export {
   newClientMessageId,
   ParleyClient,

@@ -112,7 +112,7 @@ describe('ParleyClient', () => {
       ok: true,
       data: {
         conversations: {
-          [a]: { status: 'synced', lastSequence: 4, replayed: 0 },
+          [a]: { status: 'synced', lastSequence: 4, lastRevision: 2, replayed: 0, refreshed: 0 },
           [b]: { status: 'refused', error: { code: 'forbidden', message: 'no' } },
         },
       },
@@ -120,7 +120,7 @@ describe('ParleyClient', () => {
     const sdk = client({ conversations: { [a]: 4, [b]: 9 } });
     await sdk.connect();
     expect(edge.of('conversation:sync')).toEqual([{ conversations: { [a]: 4, [b]: 9 } }]);
-    expect(sdk.followed()).toEqual({ [a]: 4 });
+    expect(sdk.followed()).toEqual({ [a]: { sequence: 4, revision: 2 } });
     expect(edge.received[0]?.token).toBe(tokenFor(me));
   });
 
@@ -140,7 +140,8 @@ describe('ParleyClient', () => {
     const seen: Array<number | null> = [];
     sdk.on('message:new', (payload) => seen.push(payload.sequence));
     edge.answers.set(realtimeCommands.conversationSync.event, (payload) => {
-      const from = (payload['conversations'] as Record<string, number>)[a] as number;
+      const standpoint = (payload['conversations'] as Record<string, number | { sequence: number }>)[a];
+      const from = typeof standpoint === 'number' ? standpoint : (standpoint?.sequence as number);
       if (from === 1) {
         setTimeout(() => {
           edge.socket.emit('message:new', message(a, 2));
@@ -149,7 +150,11 @@ describe('ParleyClient', () => {
       }
       return {
         ok: true,
-        data: { conversations: { [a]: { status: 'synced', lastSequence: from, replayed: 0 } } },
+        data: {
+          conversations: {
+            [a]: { status: 'synced', lastSequence: from, lastRevision: 0, replayed: 0, refreshed: 0 },
+          },
+        },
       };
     });
     await sdk.connect();
@@ -158,7 +163,9 @@ describe('ParleyClient', () => {
     }
     await until(() => seen.length === 4);
     expect(seen).toEqual([1, null, 2, 3]);
-    expect(edge.of('conversation:sync').at(-1)).toEqual({ conversations: { [a]: 1 } });
+    expect(edge.of('conversation:sync').at(-1)).toEqual({
+      conversations: { [a]: { sequence: 1, revision: 0 } },
+    });
     expect(sdk.lastSequence(a)).toBe(3);
   });
 
@@ -197,6 +204,7 @@ describe('ParleyClient', () => {
         createdById: b,
         participantCount: 2,
         lastSequence: 0,
+        lastRevision: 3,
         lastActivityAt: new Date().toISOString(),
         createdAt: new Date().toISOString(),
         updatedAt: new Date().toISOString(),
@@ -207,12 +215,74 @@ describe('ParleyClient', () => {
     socket.emit('participant:added', participant(randomUUID(), c));
     socket.emit('sync:reset', { conversationId: a, lastSequence: 12, missed: 12 });
     await until(() => reset.length === 1);
-    expect(sdk.followed()).toEqual({ [a]: 12, [b]: 5 });
+    expect(sdk.followed()).toEqual({ [a]: { sequence: 12, revision: 3 }, [b]: 5 });
     socket.emit('participant:removed', { conversationId: b, userId: me, removedById: null });
     socket.emit('conversation:deleted', { conversationId: a, deletedById: b });
     socket.emit('participant:removed', { conversationId: c, userId: randomUUID(), removedById: null });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sdk.followed()).toEqual({});
+  });
+
+  it('asks for the changes after its revision, and hands each change over once', async () => {
+    const sdk = client({ conversations: { [a]: { sequence: 5, revision: 10 }, [b]: 2 } });
+    const changes: string[] = [];
+    sdk.on('message:updated', ({ message: changed }) => changes.push(`updated ${changed.revision}`));
+    sdk.on('message:deleted', ({ message: changed }) => changes.push(`deleted ${changed.revision}`));
+    sdk.on('reaction:added', (reaction) =>
+      changes.push(`added ${reaction.conversationId === a ? 'a' : 'b'} ${reaction.revision}`),
+    );
+    sdk.on('reaction:removed', (reaction) => changes.push(`removed ${reaction.revision}`));
+    sdk.on('message:refreshed', (refreshed) => changes.push(`refreshed ${refreshed.revision}`));
+    edge.answers.set(realtimeCommands.conversationSync.event, () => {
+      // The catch-up sends the changed message as it is now, then the live changes follow.
+      edge.socket.emit('message:refreshed', { ...message(a, 4), revision: 12, reactions: [] });
+      return {
+        ok: true,
+        data: {
+          conversations: {
+            [a]: { status: 'synced', lastSequence: 5, lastRevision: 12, replayed: 0, refreshed: 1 },
+            [b]: { status: 'synced', lastSequence: 2, lastRevision: 40, replayed: 0, refreshed: 0 },
+          },
+        },
+      };
+    });
+    await sdk.connect();
+    expect(edge.of('conversation:sync')).toEqual([
+      { conversations: { [a]: { sequence: 5, revision: 10 }, [b]: 2 } },
+    ]);
+    const change = (revision: number, conversationId = a) => ({
+      conversationId,
+      messageId: randomUUID(),
+      sequence: 4,
+      revision,
+      userId: me,
+      emoji: '🎉',
+    });
+    const socket = edge.socket;
+    // 12 came with the catch-up; 14 arrives before 13; 13 twice; a message waiting for a moderator
+    // (revision 0) always counts.
+    socket.emit('reaction:added', change(12));
+    socket.emit('reaction:added', change(14));
+    socket.emit('message:updated', { message: { ...message(a, 4), revision: 13 } });
+    socket.emit('message:deleted', { message: { ...message(a, 4), revision: 13 }, deletedById: me });
+    socket.emit('message:deleted', { message: { ...message(a, null), revision: 0 }, deletedById: me });
+    socket.emit('reaction:removed', change(15));
+    socket.emit('reaction:added', change(41, b));
+    await until(() => changes.length === 6);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(changes).toEqual([
+      'refreshed 12',
+      'added a 14',
+      'updated 13',
+      'deleted 0',
+      'removed 15',
+      'added b 41',
+    ]);
+    expect(sdk.lastRevision(a)).toBe(15);
+    expect(sdk.followed()).toEqual({
+      [a]: { sequence: 5, revision: 15 },
+      [b]: { sequence: 2, revision: 41 },
+    });
   });
 
   it('follows, unfollows, focuses and blurs through commands, and focuses again after a reconnection', async () => {
@@ -222,15 +292,21 @@ describe('ParleyClient', () => {
         conversations: Object.fromEntries(
           Object.entries(payload['conversations'] as Record<string, number>).map(([id, from]) => [
             id,
-            { status: 'reset', lastSequence: from + 100, missed: 100 },
+            { status: 'reset', lastSequence: from + 100, lastRevision: 7, missed: 100 },
           ]),
         ),
       },
     }));
     const sdk = client();
     await sdk.connect();
-    expect(await sdk.follow(a, 3)).toEqual({ status: 'reset', lastSequence: 103, missed: 100 });
+    expect(await sdk.follow(a, 3)).toEqual({
+      status: 'reset',
+      lastSequence: 103,
+      lastRevision: 7,
+      missed: 100,
+    });
     expect(sdk.lastSequence(a)).toBe(103);
+    expect(sdk.lastRevision(a)).toBe(7);
     await sdk.follow(b);
     expect(edge.of('conversation:sync').at(-1)).toEqual({ conversations: { [b]: 0 } });
     await sdk.unfollow(b);

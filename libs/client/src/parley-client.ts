@@ -13,7 +13,7 @@ import {
   type SocketEventPayloadOf,
   type SyncOutcome,
 } from '@parley/contracts';
-import { ConversationPositions } from './conversation-positions.js';
+import { ConversationPositions, type Standpoint } from './conversation-positions.js';
 
 /** Every server event by name, with its payload. */
 export type ServerEvents = {
@@ -28,8 +28,12 @@ export interface ParleyClientOptions {
   /** The edge, e.g. `https://chat.example.com` (Socket.IO path `/socket.io/`). */
   readonly url: string;
   readonly token: TokenSource;
-  /** Conversations to follow from the start, with the last sequence number seen in each. */
-  readonly conversations?: Readonly<Record<string, number>>;
+  /**
+   * Conversations to follow from the start, with where the client stands in each (what `followed()`
+   * returned): the last sequence number seen, and the revision number when changes to the
+   * messages the client has are wanted too.
+   */
+  readonly conversations?: Readonly<Record<string, Standpoint>>;
   /** How long a command may wait for its acknowledgement; 10 s when omitted. */
   readonly ackTimeoutMs?: number;
   /** Socket.IO client options over the defaults (WebSocket only, reconnection on). */
@@ -82,8 +86,8 @@ export class ParleyClient {
   constructor(options: ParleyClientOptions) {
     this.token = options.token;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
-    for (const [conversationId, sequence] of Object.entries(options.conversations ?? {})) {
-      this.positions.set(conversationId, sequence);
+    for (const [conversationId, standpoint] of Object.entries(options.conversations ?? {})) {
+      this.positions.place(conversationId, standpoint);
     }
     this.socket = io(options.url, {
       transports: ['websocket'],
@@ -155,12 +159,19 @@ export class ParleyClient {
     });
   }
 
-  /** Follows a conversation from the last sequence number seen (known, given, or 0). */
-  async follow(conversationId: string, lastSequence?: number): Promise<SyncOutcome> {
-    const from = lastSequence ?? this.positions.get(conversationId) ?? 0;
-    this.positions.set(conversationId, from);
+  /**
+   * Follows a conversation from where the client stands (known, given, or from the start). A
+   * standpoint with a revision number also brings the changed messages (`message:refreshed`).
+   */
+  async follow(conversationId: string, from?: Standpoint): Promise<SyncOutcome> {
+    if (from !== undefined) {
+      this.positions.place(conversationId, from);
+    } else if (!this.positions.has(conversationId)) {
+      this.positions.set(conversationId, 0);
+    }
+    const standpoint = this.positions.snapshot()[conversationId] as Standpoint;
     const answer = await this.send(realtimeCommands.conversationSync, {
-      conversations: { [conversationId]: from },
+      conversations: { [conversationId]: standpoint },
     });
     const outcome = answer.conversations[conversationId] as SyncOutcome;
     this.settle(conversationId, outcome);
@@ -177,11 +188,16 @@ export class ParleyClient {
     return this.positions.get(conversationId);
   }
 
+  /** The revision number up to which every change in a followed conversation was seen. */
+  lastRevision(conversationId: string): number | undefined {
+    return this.positions.revision(conversationId);
+  }
+
   /**
-   * Every followed conversation with its last sequence number: what an application keeps (in
+   * Every followed conversation with where the client stands in it: what an application keeps (in
    * storage) to give as `conversations` to the next client, on this device or after a restart.
    */
-  followed(): Record<string, number> {
+  followed(): Record<string, Standpoint> {
     return this.positions.snapshot();
   }
 
@@ -239,6 +255,7 @@ export class ParleyClient {
       this.positions.forget(conversationId);
     } else {
       this.positions.set(conversationId, outcome.lastSequence);
+      this.positions.setRevision(conversationId, outcome.lastRevision);
     }
   }
 
@@ -247,6 +264,18 @@ export class ParleyClient {
       case events.messageNew.event:
         this.receivedMessage(payload as MessageView);
         return;
+      case events.messageUpdated.event:
+      case events.messageDeleted.event:
+        if (!this.isNewChange((payload as ServerEvents['message:updated']).message)) {
+          return;
+        }
+        break;
+      case events.reactionAdded.event:
+      case events.reactionRemoved.event:
+        if (!this.isNewChange(payload as ServerEvents['reaction:added'])) {
+          return;
+        }
+        break;
       case events.syncReset.event:
         this.positions.set(
           (payload as ServerEvents['sync:reset']).conversationId,
@@ -282,12 +311,25 @@ export class ParleyClient {
     }
   }
 
+  /**
+   * Whether a change was not seen yet: a catch-up may have sent the message as it is after the
+   * change, and a change may come twice. Changes to messages not published (revision 0) concern
+   * only their sender and always count.
+   */
+  private isNewChange(change: { conversationId: string; revision: number }): boolean {
+    return change.revision === 0 || this.positions.acceptChange(change.conversationId, change.revision);
+  }
+
   /** Conversations the edge makes this user's sockets follow are followed here too, and left. */
   private track(event: string, payload: unknown): void {
     if (event === events.conversationCreated.event) {
       const created = createdPayload.safeParse(payload);
-      if (created.success && !this.positions.has(created.data.conversation.id)) {
-        this.positions.set(created.data.conversation.id, created.data.conversation.lastSequence);
+      const conversation = created.success ? created.data.conversation : undefined;
+      if (conversation !== undefined && !this.positions.has(conversation.id)) {
+        this.positions.place(conversation.id, {
+          sequence: conversation.lastSequence,
+          revision: conversation.lastRevision,
+        });
       }
     } else if (event === events.participantAdded.event) {
       const joined = joinedPayload.safeParse(payload);

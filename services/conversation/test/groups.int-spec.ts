@@ -147,6 +147,13 @@ describe('groups: restricted, read-only, guests, moderated posting', () => {
     expect(waiting).toMatchObject({ status: 'pending', sequence: null });
     await expect(send(member, moderated, 'Please approve', clientMessageId)).resolves.toEqual(waiting);
     const spam = await send(member, moderated, 'Buy now');
+    // An edit while it waits is no change readers see: it takes no revision number.
+    const reworded = await platform.call(member, api.edit, {
+      conversationId: moderated.id,
+      messageId: spam.id,
+      body: 'Buy now, cheap',
+    });
+    expect(reworded).toMatchObject({ status: 'pending', revision: 0, body: 'Buy now, cheap' });
     const direct = await send(admin, moderated, 'Moderators post directly');
     expect(direct).toMatchObject({ status: 'published', sequence: 1 });
 

@@ -118,6 +118,82 @@ describe('messages: replies, reactions, edits, deletes, read receipts, limits', 
     expect(events[0]?.payload).toMatchObject({ conversationId: chat.id, sequence: 1, userId: bob.id });
   });
 
+  it('revisions: each change to a published message takes the next one; changes come back as messages are now', async () => {
+    const chat = await group();
+    const first = await send(ada, chat, 'Frist');
+    const second = await send(bob, chat, 'Second');
+    const third = await send(ada, chat, 'Third');
+    const changes = (afterRevision: number, throughSequence: number, limit?: number) =>
+      platform.call(bob, api.changes, { conversationId: chat.id, afterRevision, throughSequence, limit });
+    expect(await changes(0, 3)).toEqual({ items: [], hasMore: false, lastRevision: 0 });
+
+    const edited = await platform.call(ada, api.edit, {
+      conversationId: chat.id,
+      messageId: first.id,
+      body: 'First',
+    });
+    expect(edited.revision).toBe(1);
+    const onSecond = { conversationId: chat.id, messageId: second.id, emoji: '👍' };
+    await platform.call(owner, api.addReaction, onSecond);
+    await platform.call(owner, api.removeReaction, onSecond);
+    await platform.call(owner, api.addReaction, { ...onSecond, emoji: '🎉' });
+    const deleted = await platform.call(ada, api.deleteMessage, {
+      conversationId: chat.id,
+      messageId: third.id,
+    });
+    expect(deleted.revision).toBe(5);
+    await platform.call(bob, api.addReaction, { ...onSecond, messageId: first.id });
+    // What changes nothing takes no number.
+    await platform.call(bob, api.addReaction, { ...onSecond, messageId: first.id });
+    await platform.call(ada, api.deleteMessage, { conversationId: chat.id, messageId: third.id });
+
+    const all = await changes(0, 3);
+    expect(all.items.map((item) => [item.id, item.revision])).toEqual([
+      [second.id, 4],
+      [third.id, 5],
+      [first.id, 6],
+    ]);
+    expect(all).toMatchObject({ hasMore: false, lastRevision: 6 });
+    expect(all.items[0]?.reactions).toEqual([{ emoji: '🎉', count: 1, reactedByMe: false }]);
+    expect(all.items[1]).toMatchObject({ body: null, deletedAt: expect.any(String) });
+    expect(all.items[2]).toMatchObject({
+      body: 'First',
+      reactions: [{ emoji: '👍', count: 1, reactedByMe: true }],
+    });
+    // Only the messages the reader has (up to a sequence number), after the revision it saw.
+    expect((await changes(4, 2)).items.map((item) => item.id)).toEqual([first.id]);
+    // A page at a time, in revision order.
+    const page = await changes(0, 3, 2);
+    expect(page).toMatchObject({ hasMore: true, lastRevision: 6 });
+    expect((await changes(page.items[1]?.revision ?? 0, 3, 2)).items.map((item) => item.id)).toEqual([
+      first.id,
+    ]);
+    const { conversation } = await platform.call(bob, api.get, { conversationId: chat.id });
+    expect(conversation.lastRevision).toBe(6);
+
+    const events = await publishedEvents(
+      platform,
+      (event) =>
+        (event.type.startsWith('reaction.') && event.payload['conversationId'] === chat.id) ||
+        (event.type === 'message.edited' &&
+          (event.payload['message'] as { conversationId?: string }).conversationId === chat.id),
+      5,
+    );
+    expect(
+      events.map((event) =>
+        event.type === 'message.edited'
+          ? (event.payload['message'] as { revision: number }).revision
+          : event.payload['revision'],
+      ),
+    ).toEqual([1, 2, 3, 4, 6]);
+    await expect(
+      platform.call(outsider, api.changes, { conversationId: chat.id, afterRevision: 0, throughSequence: 3 }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      platform.call(bob, api.changes, { conversationId: randomUUID(), afterRevision: 0, throughSequence: 3 }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^(not_found|forbidden)$/) });
+  });
+
   it('edits: only the sender, only live messages, with an event', async () => {
     const chat = await group();
     const message = await send(ada, chat, 'Teh answer');

@@ -106,6 +106,7 @@ describe('attachments recorded from published messages', () => {
       deletedAt: null,
       createdAt: now,
       publishedAt: now,
+      revision: 0,
     };
   }
 

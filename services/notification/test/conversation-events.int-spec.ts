@@ -183,6 +183,7 @@ describe('notifications from conversation and file events', () => {
       conversationId: group.id,
       messageId: original.id,
       sequence: original.sequence ?? 0,
+      revision: 1,
       emoji: '🎉',
     };
     const byBen = await conversationEvent(events.reactionAdded, { ...reaction, userId: ben.userId });
@@ -228,6 +229,7 @@ describe('notifications from conversation and file events', () => {
       conversationId: muted.id,
       messageId: catsOwn.id,
       sequence: catsOwn.sequence ?? 0,
+      revision: 1,
       userId: ann.userId,
       emoji: '👀',
     });
@@ -530,6 +532,7 @@ describe('notifications from conversation and file events', () => {
       conversationId: group.id,
       messageId: message.id,
       sequence: message.sequence ?? 0,
+      revision: 1,
       userId: ben.userId,
       emoji: '👍',
     });
@@ -549,6 +552,7 @@ describe('notifications from conversation and file events', () => {
       conversationId: group.id,
       messageId: message.id,
       sequence: message.sequence ?? 0,
+      revision: 1,
       userId: ben.userId,
       emoji: '👍',
     });

@@ -19,6 +19,7 @@ export function groupOf(createdById: string, participantCount: number, title = '
     createdById,
     participantCount,
     lastSequence: 0,
+    lastRevision: 0,
     lastActivityAt: now(),
     createdAt: now(),
     updatedAt: now(),
@@ -78,6 +79,7 @@ export function messageOf(
     deletedAt: null,
     createdAt: now(),
     publishedAt: status === 'published' ? now() : null,
+    revision: 0,
   };
 }
 

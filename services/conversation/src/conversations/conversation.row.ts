@@ -13,6 +13,7 @@ export interface ConversationRow {
   topic: string | null;
   visibility: Visibility;
   last_sequence: SqlBigint;
+  last_revision: SqlBigint;
   participant_count: number;
   is_restricted: boolean;
   is_read_only: boolean;
@@ -40,6 +41,7 @@ export function toConversation(row: ConversationRow): Conversation {
     createdById: row.created_by_id,
     participantCount: row.participant_count,
     lastSequence: int(row.last_sequence),
+    lastRevision: int(row.last_revision),
     lastActivityAt: iso(row.last_activity_at),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

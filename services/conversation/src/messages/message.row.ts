@@ -1,5 +1,5 @@
 import type { Message, MessageStatus } from '@parley/contracts';
-import { intOrNull, iso, isoOrNull, type SqlBigint, type SqlTimestamp } from '../shared/sql-values.js';
+import { int, intOrNull, iso, isoOrNull, type SqlBigint, type SqlTimestamp } from '../shared/sql-values.js';
 
 /** A row of conversation.messages. */
 export interface MessageRow {
@@ -22,6 +22,7 @@ export interface MessageRow {
   moderated_at: SqlTimestamp | null;
   created_at: SqlTimestamp;
   deleted_at: SqlTimestamp | null;
+  revision: SqlBigint;
 }
 
 /** The columns every message query selects, in the order of MessageRow. */
@@ -45,6 +46,7 @@ export const messageColumns = [
   'moderated_at',
   'created_at',
   'deleted_at',
+  'revision',
 ] as const;
 
 /** `m.id, m.conversation_id, …` for a query that names the table `alias`. */
@@ -70,5 +72,6 @@ export function toMessage(row: MessageRow): Message {
     deletedAt: isoOrNull(row.deleted_at),
     createdAt: iso(row.created_at),
     publishedAt: isoOrNull(row.published_at),
+    revision: int(row.revision),
   };
 }

@@ -44,6 +44,12 @@ export class MessagesHandler {
     return this.messages.catchUp(actor, request);
   }
 
+  @RequestHandler(api.changes)
+  @RequirePermissions('conversation:message:read', onConversation)
+  changes(@Actor() actor: Principal, @Payload() request: ParsedRequestOf<typeof api.changes>) {
+    return this.messages.changes(actor, request);
+  }
+
   @RequestHandler(api.listReplies)
   @RequirePermissions('conversation:message:read', onConversation)
   listReplies(@Actor() actor: Principal, @Payload() request: ParsedRequestOf<typeof api.listReplies>) {

@@ -60,6 +60,17 @@ export interface PageOf {
 
 const columns = messageSelect('m');
 
+/** `r.reactions` of message `m`: emoji, count, whether reader $3 used it, in order of first use. */
+const reactionsJoin = `LEFT JOIN LATERAL (
+         SELECT jsonb_agg(
+                  jsonb_build_object('emoji', x.emoji, 'count', x.count, 'reactedByMe', x.mine)
+                  ORDER BY x.first_at, x.emoji) AS reactions
+         FROM (
+           SELECT emoji, count(*)::integer AS count, bool_or(user_id = $3) AS mine, min(created_at) AS first_at
+           FROM conversation.reactions WHERE message_id = m.id GROUP BY emoji
+         ) x
+       ) r ON true`;
+
 /** The statement behind MessagesRepository.publishOpen. */
 const publishOpenStatement: PreparedStatement = {
   name: 'conversation-publish-open',
@@ -330,21 +341,93 @@ export class MessagesRepository {
     );
   }
 
+  /**
+   * Takes the conversation's next revision number for a change to one of its published messages.
+   * The conversation's row stays locked until the transaction ends, so changes take turns and
+   * their numbers, like sequence numbers, have no gaps. Callers lock the message first.
+   */
+  async nextRevision(manager: EntityManager, conversationId: string): Promise<number> {
+    const rows: [Array<{ last_revision: string }>, number] = await manager.query(
+      `UPDATE conversation.conversations SET last_revision = last_revision + 1
+        WHERE id = $1 RETURNING last_revision`,
+      [conversationId],
+    );
+    return Number((rows[0][0] as { last_revision: string }).last_revision);
+  }
+
+  /** `revision`: the one the edit took, or null for a message not published (it keeps its own). */
   async edit(
     manager: EntityManager,
     messageId: string,
     body: string,
     mentions: readonly string[],
+    revision: number | null,
   ): Promise<MessageRow> {
-    return this.updateOne(manager, `SET body = $2, mentioned_user_id = $3::uuid[], edited_at = now()`, [
+    return this.updateOne(
+      manager,
+      `SET body = $2, mentioned_user_id = $3::uuid[], edited_at = now(), revision = COALESCE($4, m.revision)`,
+      [messageId, body, mentions, revision],
+    );
+  }
+
+  /** `revision`: the one the deletion took, or null for a message not published. */
+  async softDelete(
+    manager: EntityManager,
+    messageId: string,
+    deletedById: string,
+    revision: number | null,
+  ): Promise<MessageRow> {
+    return this.updateOne(
+      manager,
+      `SET deleted_at = now(), deleted_by_id = $2, revision = COALESCE($3, m.revision)`,
+      [messageId, deletedById, revision],
+    );
+  }
+
+  /** Records the revision a change of the message's reactions took. */
+  async revise(manager: EntityManager, messageId: string, revision: number): Promise<void> {
+    await manager.query(`UPDATE conversation.messages SET revision = $2 WHERE id = $1`, [
       messageId,
-      body,
-      mentions,
+      revision,
     ]);
   }
 
-  async softDelete(manager: EntityManager, messageId: string, deletedById: string): Promise<MessageRow> {
-    return this.updateOne(manager, `SET deleted_at = now(), deleted_by_id = $2`, [messageId, deletedById]);
+  /**
+   * Published messages up to a sequence number that changed after a revision number, in revision
+   * order, each with its reactions as `reader` sees them, and the conversation's latest revision
+   * number read in the same snapshot (so every change up to it is in these rows or in later
+   * pages). No rows at all when the conversation is not a live one of the reader's tenant.
+   */
+  async changed(
+    dataSource: DataSource,
+    page: PageOf,
+    afterRevision: number,
+    throughSequence: number,
+  ): Promise<{ rows: MessageViewRow[]; lastRevision: number } | undefined> {
+    const rows = await runPrepared<Partial<MessageViewRow> & { last_revision: string }>(
+      dataSource,
+      {
+        name: 'conversation-page-changed',
+        text: `SELECT c.last_revision::text AS last_revision, x.*
+       FROM conversation.conversations c
+       LEFT JOIN LATERAL (
+         SELECT ${columns}, COALESCE(r.reactions, '[]'::jsonb) AS reactions
+         FROM conversation.messages m
+         ${reactionsJoin}
+         WHERE m.conversation_id = c.id AND m.revision > 0 AND m.revision > $5 AND m.sequence <= $6
+         ORDER BY m.revision LIMIT $4
+       ) x ON true
+       WHERE c.id = $1 AND c.tenant_id = $2 AND c.deleted_at IS NULL
+       ORDER BY x.revision`,
+      },
+      [page.conversationId, page.tenantId, page.readerId, page.limit, afterRevision, throughSequence],
+    );
+    const first = rows[0];
+    if (first === undefined) {
+      return undefined;
+    }
+    const changed = rows.filter((row) => row.id !== null).map(({ last_revision: _last, ...row }) => row);
+    return { rows: changed as MessageViewRow[], lastRevision: Number(first.last_revision) };
   }
 
   /** Publishes a waiting message with the next sequence number of its conversation. */
@@ -415,15 +498,7 @@ export class MessagesRepository {
         name: `conversation-page-${variant}`,
         text: `SELECT ${columns}, COALESCE(r.reactions, '[]'::jsonb) AS reactions
        FROM conversation.messages m
-       LEFT JOIN LATERAL (
-         SELECT jsonb_agg(
-                  jsonb_build_object('emoji', x.emoji, 'count', x.count, 'reactedByMe', x.mine)
-                  ORDER BY x.first_at, x.emoji) AS reactions
-         FROM (
-           SELECT emoji, count(*)::integer AS count, bool_or(user_id = $3) AS mine, min(created_at) AS first_at
-           FROM conversation.reactions WHERE message_id = m.id GROUP BY emoji
-         ) x
-       ) r ON true
+       ${reactionsJoin}
        WHERE m.conversation_id = $1 AND ${where}
          AND EXISTS (
            SELECT 1 FROM conversation.conversations c

@@ -162,7 +162,8 @@ export class MessagesService {
           issues: [{ path: 'body', message: 'Empty' }],
         });
       }
-      const message = toMessage(await this.messages.edit(manager, row.id, request.body, mentions));
+      const revision = await this.revisionFor(manager, row);
+      const message = toMessage(await this.messages.edit(manager, row.id, request.body, mentions, revision));
       await this.outbox.append(manager, conversationEvents.messageEdited, actor.tenantId, { message });
       return message;
     });
@@ -183,7 +184,8 @@ export class MessagesService {
       if (row.deleted_at !== null) {
         return toMessage(row);
       }
-      const message = toMessage(await this.messages.softDelete(manager, row.id, actor.userId));
+      const revision = await this.revisionFor(manager, row);
+      const message = toMessage(await this.messages.softDelete(manager, row.id, actor.userId, revision));
       await this.outbox.append(manager, conversationEvents.messageDeleted, actor.tenantId, {
         message,
         deletedById: actor.userId,
@@ -219,6 +221,30 @@ export class MessagesService {
     );
     const { items } = await this.page(actor, request.conversationId, rows, request.limit);
     return { items, hasMore: rows.length > request.limit };
+  }
+
+  /**
+   * Published messages up to a sequence number that changed after a revision number, as they are
+   * now, in revision order: what a reader who was away missed of the messages they have.
+   */
+  async changes(
+    actor: Principal,
+    request: ParsedRequestOf<Requests['changes']>,
+  ): Promise<ResponseOf<Requests['changes']>> {
+    const changed = await this.messages.changed(
+      this.dataSource,
+      this.pageOf(actor, request.conversationId, request.limit + 1),
+      request.afterRevision,
+      request.throughSequence,
+    );
+    if (changed === undefined) {
+      throw new ParleyError('not_found', 'No such conversation', { conversationId: request.conversationId });
+    }
+    return {
+      items: changed.rows.slice(0, request.limit).map(toMessageView),
+      hasMore: changed.rows.length > request.limit,
+      lastRevision: changed.lastRevision,
+    };
   }
 
   /** The published replies to a message, oldest first; the cursor is the sequence number to continue after. */
@@ -298,6 +324,7 @@ export class MessagesService {
       deletedAt: null,
       createdAt: assignedLater.at,
       publishedAt: assignedLater.at,
+      revision: 0,
     };
     return {
       actor,
@@ -539,6 +566,13 @@ export class MessagesService {
     return row;
   }
 
+  /** The revision a change to the message takes: the conversation's next one once it is published. */
+  private revisionFor(manager: EntityManager, row: MessageRow): Promise<number | null> {
+    return row.sequence === null
+      ? Promise.resolve(null)
+      : this.messages.nextRevision(manager, row.conversation_id);
+  }
+
   private pageOf(actor: Principal, conversationId: string, limit: number): PageOf {
     return { conversationId, tenantId: actor.tenantId, readerId: actor.userId, limit };
   }
@@ -557,13 +591,17 @@ export class MessagesService {
     if (rows.length === 0) {
       await this.lookup.get(actor, conversationId);
     }
-    const items = rows.slice(0, limit).map((row) => ({ ...toMessage(row), reactions: row.reactions }));
+    const items = rows.slice(0, limit).map(toMessageView);
     const last = items.at(-1);
     return {
       items,
       nextCursor: rows.length > limit && last?.sequence != null ? encodeCursor({ s: last.sequence }) : null,
     };
   }
+}
+
+function toMessageView(row: MessageViewRow): MessageView {
+  return { ...toMessage(row), reactions: row.reactions };
 }
 
 /** A read-only conversation accepts no message, whoever sends it: a state, not a permission. */

@@ -39,7 +39,7 @@ export class ReactionsService {
       const isNew = await this.reactions.add(manager, message.id, actor.userId, request.emoji);
       if (isNew) {
         await this.outbox.append(manager, conversationEvents.reactionAdded, actor.tenantId, {
-          ...eventOf(message, request.emoji),
+          ...(await this.revised(manager, message, request.emoji)),
           userId: actor.userId,
         });
       }
@@ -59,7 +59,7 @@ export class ReactionsService {
       const wasThere = await this.reactions.remove(manager, message.id, actor.userId, request.emoji);
       if (wasThere) {
         await this.outbox.append(manager, conversationEvents.reactionRemoved, actor.tenantId, {
-          ...eventOf(message, request.emoji),
+          ...(await this.revised(manager, message, request.emoji)),
           userId: actor.userId,
         });
       }
@@ -68,25 +68,36 @@ export class ReactionsService {
     return { messageId: request.messageId, emoji: request.emoji, removed };
   }
 
-  /** A published message that is not deleted. */
+  /**
+   * A published message that is not deleted, locked until the transaction ends (a message before
+   * its conversation, as edits and deletions lock them).
+   */
   private async reactable(
     manager: EntityManager,
     conversation: ConversationRow,
     messageId: string,
   ): Promise<MessageRow & { sequence: string | number }> {
-    const message = await this.messages.find(manager, conversation.id, messageId);
+    const message = await this.messages.find(manager, conversation.id, messageId, true);
     if (message === undefined || message.sequence === null || message.deleted_at !== null) {
       throw new ParleyError('not_found', 'No such message', { messageId });
     }
     return { ...message, sequence: message.sequence };
   }
-}
 
-function eventOf(message: MessageRow & { sequence: string | number }, emoji: string) {
-  return {
-    conversationId: message.conversation_id,
-    messageId: message.id,
-    sequence: int(message.sequence),
-    emoji,
-  };
+  /** The change takes the conversation's next revision; what its event says of the message. */
+  private async revised(
+    manager: EntityManager,
+    message: MessageRow & { sequence: string | number },
+    emoji: string,
+  ) {
+    const revision = await this.messages.nextRevision(manager, message.conversation_id);
+    await this.messages.revise(manager, message.id, revision);
+    return {
+      conversationId: message.conversation_id,
+      messageId: message.id,
+      sequence: int(message.sequence),
+      revision,
+      emoji,
+    };
+  }
 }

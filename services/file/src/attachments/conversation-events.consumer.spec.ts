@@ -217,6 +217,7 @@ describe('ConversationEventsConsumer', () => {
       deletedAt: null,
       createdAt: now,
       publishedAt: now,
+      revision: 0,
     };
     const tenantId = randomUUID();
     await events.handle({ tenantId, payload: { message } });

@@ -81,6 +81,7 @@ function groupOf(createdById: string, size: number): Conversation {
     createdById,
     participantCount: size,
     lastSequence: 0,
+    lastRevision: 0,
     lastActivityAt: now(),
     createdAt: now(),
     updatedAt: now(),
@@ -104,6 +105,7 @@ function messageOf(conversationId: string, senderId: string, sequence: number): 
     deletedAt: null,
     createdAt: now(),
     publishedAt: now(),
+    revision: 0,
   };
 }
 

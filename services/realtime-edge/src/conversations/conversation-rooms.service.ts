@@ -20,8 +20,23 @@ import { RoomSubscriptions } from '../rooms/room-subscriptions.service.js';
 import { sessionOf, type EdgeSocket } from '../socket/socket-session.js';
 import { ConversationSequence } from './conversation-sequence.js';
 
-/** Messages per catch-up request (the conversation service's maximum). */
+/** Messages per catch-up or changes request (the conversation service's maximum). */
 const catchUpPage = 100;
+
+/**
+ * How long a socket that caught up on changes is spared the live changes it already has (those
+ * with a revision up to what its catch-up read, still on their way when it joined the room).
+ */
+const seamHoldMs = 30_000;
+
+/** A socket that caught up on changes up to `revision`, and until when that matters. */
+interface Seam {
+  readonly revision: number;
+  readonly until: number;
+}
+
+/** How far a socket's catch-up got, or its outcome when it ended early. */
+type Progress<T> = T | { readonly ended: SyncOutcome };
 
 /** One conversation followed on this instance. */
 class ConversationRoom {
@@ -36,6 +51,10 @@ class ConversationRoom {
   disposed = false;
   gapTimer: NodeJS.Timeout | undefined;
   filling = false;
+  /** The highest revision number released (or read when the room started). */
+  lastRevision = 0;
+  /** Sockets that joined after catching up on changes, with the revision they caught up to. */
+  readonly seams = new Map<EdgeSocket, Seam>();
 
   constructor(readonly ref: RoomRef) {
     this.key = roomKey(ref);
@@ -68,8 +87,17 @@ export class ConversationRooms {
     @Inject(EDGE_SETTINGS) private readonly settings: EdgeSettings,
   ) {}
 
-  /** Starts (or restarts) following a conversation on a socket; the answer of `conversation:sync`. */
-  async follow(socket: EdgeSocket, conversationId: string, from: number): Promise<SyncOutcome> {
+  /**
+   * Starts (or restarts) following a conversation on a socket after sequence number `from`; with
+   * `revision`, the messages up to `from` that changed after it are sent first as they are now
+   * (`message:refreshed`). The answer of `conversation:sync`.
+   */
+  async follow(
+    socket: EdgeSocket,
+    conversationId: string,
+    from: number,
+    revision?: number,
+  ): Promise<SyncOutcome> {
     const session = sessionOf(socket);
     const { principal } = session;
     const evaluation = await this.mayRead(socket, conversationId);
@@ -107,7 +135,7 @@ export class ConversationRooms {
     if (!room.members.has(socket)) {
       return refused(new ParleyError('conflict', 'The socket stopped following the conversation'));
     }
-    return this.catchUp(room, socket, from);
+    return this.catchUp(room, socket, from, revision);
   }
 
   /** Stops following on a socket; false when it did not follow. */
@@ -222,27 +250,97 @@ export class ConversationRooms {
       { conversationId: room.ref.id },
       { token },
     );
+    room.lastRevision = Math.max(room.lastRevision, conversation.lastRevision);
     this.releaseAll(room, room.sequence.start(conversation.lastSequence));
     this.watchGap(room);
   }
 
-  private async catchUp(room: ConversationRoom, socket: EdgeSocket, from: number): Promise<SyncOutcome> {
+  /**
+   * Sends a socket what it missed, then joins it to the room: the messages after `from`, and with
+   * `revision` the changed messages, as long as the room releases more of either while it reads.
+   * The last check and the join have no await between them, so the seam has no gap; the live
+   * changes it already has (read, but still on their way to the room) are kept from it (`seams`).
+   */
+  private async catchUp(
+    room: ConversationRoom,
+    socket: EdgeSocket,
+    from: number,
+    revision: number | undefined,
+  ): Promise<SyncOutcome> {
     const conversationId = room.ref.id;
     // A socket syncing again leaves the room until it has caught up anew.
     void socket.leave(room.key);
     room.catchingUp.add(socket);
+    room.seams.delete(socket);
+    const last = (): number => room.sequence.lastSequence as number;
+    const missed = last() - from;
+    if (missed > this.settings.syncMaxGap) {
+      return this.reset(room, socket, missed);
+    }
+    let cursor = from;
+    let seen = revision;
+    let replayed = 0;
+    let refreshed = 0;
+    for (;;) {
+      const messages = await this.replayMessages(room, socket, cursor);
+      if ('ended' in messages) {
+        return messages.ended;
+      }
+      cursor = messages.cursor;
+      replayed += messages.replayed;
+      if (seen !== undefined) {
+        const changes = await this.replayChanges(room, socket, seen, cursor);
+        if ('ended' in changes) {
+          return changes.ended;
+        }
+        seen = changes.revision;
+        refreshed += changes.refreshed;
+        if (refreshed > this.settings.syncMaxGap) {
+          return this.reset(room, socket, refreshed);
+        }
+      }
+      const behind = cursor < last() || (seen !== undefined && seen < room.lastRevision);
+      if (messages.stalled || !behind) {
+        break;
+      }
+    }
+    if (seen !== undefined) {
+      room.seams.set(socket, { revision: seen, until: Date.now() + seamHoldMs });
+    }
+    this.join(room, socket);
+    return {
+      status: 'synced',
+      lastSequence: Math.max(cursor, last()),
+      lastRevision: seen ?? room.lastRevision,
+      replayed,
+      refreshed,
+    };
+  }
+
+  /** More was missed than the edge replays: the client reloads the history. */
+  private reset(room: ConversationRoom, socket: EdgeSocket, missed: number): SyncOutcome {
+    const lastSequence = room.sequence.lastSequence as number;
+    this.broadcaster.emitTo(socket, realtimeEvents.syncReset.event, {
+      conversationId: room.ref.id,
+      lastSequence,
+      missed,
+    });
+    this.join(room, socket);
+    return { status: 'reset', lastSequence, lastRevision: room.lastRevision, missed };
+  }
+
+  /**
+   * The messages after `cursor` up to what the room has released, oldest first; `stalled` when the
+   * service has none although the room released more.
+   */
+  private async replayMessages(
+    room: ConversationRoom,
+    socket: EdgeSocket,
+    from: number,
+  ): Promise<Progress<{ cursor: number; replayed: number; stalled: boolean }>> {
+    const conversationId = room.ref.id;
     const last = (): number => room.sequence.lastSequence as number;
     let cursor = from;
-    const missed = last() - cursor;
-    if (missed > this.settings.syncMaxGap) {
-      this.broadcaster.emitTo(socket, realtimeEvents.syncReset.event, {
-        conversationId,
-        lastSequence: last(),
-        missed,
-      });
-      this.join(room, socket);
-      return { status: 'reset', lastSequence: last(), missed };
-    }
     let replayed = 0;
     while (cursor < last()) {
       let page;
@@ -254,10 +352,10 @@ export class ConversationRooms {
         );
       } catch (error) {
         this.leave(room, socket);
-        return refused(error);
+        return { ended: refused(error) };
       }
       if (!room.members.has(socket) || !socket.connected) {
-        return refused(new ParleyError('conflict', 'The socket stopped following the conversation'));
+        return { ended: stoppedFollowing() };
       }
       // Only up to what the room has released: what comes after reaches the socket through the room.
       const ceiling = last();
@@ -277,11 +375,56 @@ export class ConversationRooms {
         // The service has nothing more although the room released more: join; the client's own
         // gap check (or the next sync) recovers what is missing.
         this.logger.warn({ conversationId, cursor, last: last() }, 'Catch-up ended below the room');
-        break;
+        return { cursor, replayed, stalled: true };
       }
     }
-    this.join(room, socket);
-    return { status: 'synced', lastSequence: Math.max(cursor, last()), replayed };
+    return { cursor, replayed, stalled: false };
+  }
+
+  /**
+   * The messages up to sequence number `through` that changed after revision `after`, as they are
+   * now, in revision order; `revision`: every change up to it is in what was sent.
+   */
+  private async replayChanges(
+    room: ConversationRoom,
+    socket: EdgeSocket,
+    after: number,
+    through: number,
+  ): Promise<Progress<{ revision: number; refreshed: number }>> {
+    let cursor = after;
+    let refreshed = 0;
+    for (;;) {
+      let page;
+      try {
+        page = await this.rpc.request(
+          conversationRequests.changes,
+          {
+            conversationId: room.ref.id,
+            afterRevision: cursor,
+            throughSequence: through,
+            limit: catchUpPage,
+          },
+          { token: socket.data.token },
+        );
+      } catch (error) {
+        this.leave(room, socket);
+        return { ended: refused(error) };
+      }
+      if (!room.members.has(socket) || !socket.connected) {
+        return { ended: stoppedFollowing() };
+      }
+      for (const message of page.items) {
+        this.broadcaster.emitTo(socket, realtimeEvents.messageRefreshed.event, message);
+        cursor = Math.max(cursor, message.revision);
+        refreshed += 1;
+      }
+      if (!page.hasMore || page.items.length === 0) {
+        return { revision: Math.max(cursor, page.lastRevision), refreshed };
+      }
+      if (refreshed > this.settings.syncMaxGap) {
+        return { revision: cursor, refreshed };
+      }
+    }
   }
 
   private join(room: ConversationRoom, socket: EdgeSocket): void {
@@ -292,6 +435,7 @@ export class ConversationRooms {
   private leave(room: ConversationRoom, socket: EdgeSocket): void {
     room.members.delete(socket);
     room.catchingUp.delete(socket);
+    room.seams.delete(socket);
     socket.data.conversations.delete(room.ref.id);
     void socket.leave(room.key);
     if (room.members.size === 0) {
@@ -314,9 +458,29 @@ export class ConversationRooms {
 
   private releaseAll(room: ConversationRoom, envelopes: readonly EmitEnvelope[]): void {
     for (const envelope of envelopes) {
-      this.broadcaster.emit(room.ref, envelope);
+      const revision = envelope.order?.revision;
+      if (revision === undefined) {
+        this.broadcaster.emit(room.ref, envelope);
+      } else {
+        this.broadcaster.emit(room.ref, envelope, this.caughtUpOn(room, revision));
+        room.lastRevision = Math.max(room.lastRevision, revision);
+      }
       this.afterRelease(room, envelope);
     }
+  }
+
+  /** The sockets whose catch-up already sent the change that took `revision`; forgets old seams. */
+  private caughtUpOn(room: ConversationRoom, revision: number): string[] {
+    const ids: string[] = [];
+    const now = Date.now();
+    for (const [socket, seam] of room.seams) {
+      if (seam.until < now) {
+        room.seams.delete(socket);
+      } else if (revision <= seam.revision) {
+        ids.push(socket.id);
+      }
+    }
+    return ids;
   }
 
   /** Who may no longer read the conversation stops following it. */
@@ -416,6 +580,10 @@ function asLiveMessage(message: MessageView): EmitEnvelope {
     at: Date.parse(message.publishedAt ?? message.createdAt),
     ...(message.sequence === null ? {} : { order: { sequence: message.sequence, creates: true } }),
   };
+}
+
+function stoppedFollowing(): SyncOutcome {
+  return refused(new ParleyError('conflict', 'The socket stopped following the conversation'));
 }
 
 function refused(error: unknown): SyncOutcome {

@@ -32,7 +32,10 @@ export class ConversationGateway {
     @Inject(EDGE_SETTINGS) private readonly settings: EdgeSettings,
   ) {}
 
-  /** Each conversation is checked on its own (conversation:message:read) as it is followed. */
+  /**
+   * Each conversation is checked on its own (conversation:message:read) as it is followed; a
+   * position with a revision number also gets the changed messages it has (message:refreshed).
+   */
   @SubscribeMessage(commands.conversationSync.event)
   @AuthenticatedOnly()
   async sync(
@@ -41,8 +44,11 @@ export class ConversationGateway {
   ): Promise<AckOf<typeof commands.conversationSync>> {
     const outcomes: Record<string, SyncOutcome> = {};
     // One after another: each conversation's replay reaches the socket whole, in order.
-    for (const [conversationId, lastSequence] of Object.entries(payload.conversations)) {
-      outcomes[conversationId] = await this.conversations.follow(socket, conversationId, lastSequence);
+    for (const [conversationId, position] of Object.entries(payload.conversations)) {
+      outcomes[conversationId] =
+        typeof position === 'number'
+          ? await this.conversations.follow(socket, conversationId, position)
+          : await this.conversations.follow(socket, conversationId, position.sequence, position.revision);
     }
     return { conversations: outcomes };
   }

@@ -24,6 +24,7 @@ const message: Message = {
   deletedAt: at,
   createdAt: at,
   publishedAt: at,
+  revision: 0,
 };
 
 const conversation: Conversation = {
@@ -39,6 +40,7 @@ const conversation: Conversation = {
   createdById: alice,
   participantCount: 2,
   lastSequence: 0,
+  lastRevision: 0,
   lastActivityAt: at,
   createdAt: at,
   updatedAt: at,
@@ -87,39 +89,59 @@ describe('routeEvent', () => {
     ]);
   });
 
-  it('orders edits, deletions, reactions and receipts after the message they concern', () => {
-    const edited = routeEvent('conversation', 'message.edited', tenantId, { message });
-    expect(edited.deliveries[0]?.envelope).toMatchObject({
-      event: 'message:updated',
-      order: { sequence: 7, creates: false },
+  it('orders edits, deletions, reactions and receipts after the message they concern, changes with their revision', () => {
+    const revised = { ...message, revision: 4 };
+    const edited = routeEvent('conversation', 'message.edited', tenantId, { message: revised });
+    expect(edited.deliveries[0]).toMatchObject({
+      room: room('conversation', conversationId),
+      envelope: { event: 'message:updated', order: { sequence: 7, creates: false, revision: 4 } },
     });
-    const deleted = routeEvent('conversation', 'message.deleted', tenantId, { message, deletedById: alice });
-    expect(deleted.deliveries[0]?.envelope).toMatchObject({
-      event: 'message:deleted',
-      order: { sequence: 7 },
-    });
-    const pending = routeEvent('conversation', 'message.deleted', tenantId, {
-      message: { ...message, sequence: null },
+    const deleted = routeEvent('conversation', 'message.deleted', tenantId, {
+      message: { ...message, revision: 5 },
       deletedById: alice,
     });
-    expect(pending.deliveries[0]?.envelope).not.toHaveProperty('order');
-    const reaction = { conversationId, messageId: message.id, sequence: 7, userId: bob, emoji: '🎉' };
+    expect(deleted.deliveries[0]?.envelope).toMatchObject({
+      event: 'message:deleted',
+      order: { sequence: 7, revision: 5 },
+    });
+    const reaction = {
+      conversationId,
+      messageId: message.id,
+      sequence: 7,
+      revision: 6,
+      userId: bob,
+      emoji: '🎉',
+    };
     expect(
       routeEvent('conversation', 'reaction.added', tenantId, reaction).deliveries[0]?.envelope,
     ).toMatchObject({
       event: 'reaction:added',
-      order: { sequence: 7, creates: false },
+      order: { sequence: 7, creates: false, revision: 6 },
     });
     expect(
-      routeEvent('conversation', 'reaction.removed', tenantId, reaction).deliveries[0]?.envelope,
+      routeEvent('conversation', 'reaction.removed', tenantId, { ...reaction, revision: 7 }).deliveries[0]
+        ?.envelope,
     ).toMatchObject({
       event: 'reaction:removed',
+      order: { sequence: 7, creates: false, revision: 7 },
     });
     const receipt = { conversationId, userId: bob, lastReadSequence: 7, readAt: at };
     expect(routeEvent('conversation', 'receipt.updated', tenantId, receipt).deliveries[0]).toMatchObject({
       room: room('conversation', conversationId),
       envelope: { event: 'receipt:updated', order: { sequence: 7, creates: false } },
     });
+  });
+
+  it('tells only the sender of an edit or deletion of a message that is not published', () => {
+    const waiting = { ...message, sequence: null, status: 'pending' as const };
+    for (const route of [
+      routeEvent('conversation', 'message.edited', tenantId, { message: waiting }),
+      routeEvent('conversation', 'message.deleted', tenantId, { message: waiting, deletedById: alice }),
+    ]) {
+      expect(route.deliveries).toHaveLength(1);
+      expect(route.deliveries[0]?.room).toEqual(room('user', alice));
+      expect(route.deliveries[0]?.envelope).not.toHaveProperty('order');
+    }
   });
 
   it('tells each participant of a new conversation in their own room', () => {

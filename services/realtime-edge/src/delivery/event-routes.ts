@@ -4,6 +4,7 @@ import {
   notificationEvents,
   realtimeEvents,
   type EventContract,
+  type Message,
   type PayloadOf,
   publicUserSchema,
   type PublicUser,
@@ -59,6 +60,37 @@ function emit(
 /** Ordered after message `sequence`; a message without one (never published) waits for nothing. */
 function follows(sequence: number | null): { order?: RoomOrder } {
   return sequence === null ? {} : { order: { sequence, creates: false } };
+}
+
+/** A change to published message `sequence`, which took `revision`. */
+function changes(sequence: number, revision: number): { order: RoomOrder } {
+  return { order: { sequence, creates: false, revision } };
+}
+
+/**
+ * An edit or deletion: a published message's reaches its conversation's room; one still waiting
+ * for a moderator (or refused) concerns only its sender, and its text must not reach the others.
+ */
+function messageChange(
+  tenantId: string,
+  message: Message,
+  change: { event: string; payload: unknown; at: number },
+): Route {
+  const room =
+    message.sequence === null
+      ? userRoom(tenantId, message.senderId)
+      : conversationRoom(tenantId, message.conversationId);
+  return {
+    deliveries: [
+      emit(
+        room,
+        change.event,
+        change.payload,
+        change.at,
+        message.sequence === null ? {} : changes(message.sequence, message.revision),
+      ),
+    ],
+  };
 }
 
 const events = realtimeEvents;
@@ -160,28 +192,20 @@ const entries: readonly Entry[] = [
       ),
     ],
   })),
-  on(conversationEvents.messageEdited, (tenantId, payload) => ({
-    deliveries: [
-      emit(
-        conversationRoom(tenantId, payload.message.conversationId),
-        events.messageUpdated.event,
-        payload,
-        instant(payload.message.editedAt),
-        follows(payload.message.sequence),
-      ),
-    ],
-  })),
-  on(conversationEvents.messageDeleted, (tenantId, payload) => ({
-    deliveries: [
-      emit(
-        conversationRoom(tenantId, payload.message.conversationId),
-        events.messageDeleted.event,
-        payload,
-        instant(payload.message.deletedAt),
-        follows(payload.message.sequence),
-      ),
-    ],
-  })),
+  on(conversationEvents.messageEdited, (tenantId, payload) =>
+    messageChange(tenantId, payload.message, {
+      event: events.messageUpdated.event,
+      payload,
+      at: instant(payload.message.editedAt),
+    }),
+  ),
+  on(conversationEvents.messageDeleted, (tenantId, payload) =>
+    messageChange(tenantId, payload.message, {
+      event: events.messageDeleted.event,
+      payload,
+      at: instant(payload.message.deletedAt),
+    }),
+  ),
   on(conversationEvents.reactionAdded, (tenantId, payload) => ({
     deliveries: [
       emit(
@@ -189,7 +213,7 @@ const entries: readonly Entry[] = [
         events.reactionAdded.event,
         payload,
         Date.now(),
-        follows(payload.sequence),
+        changes(payload.sequence, payload.revision),
       ),
     ],
   })),
@@ -200,7 +224,7 @@ const entries: readonly Entry[] = [
         events.reactionRemoved.event,
         payload,
         Date.now(),
-        follows(payload.sequence),
+        changes(payload.sequence, payload.revision),
       ),
     ],
   })),
