@@ -212,7 +212,12 @@ describe('delivery through the edge, two instances', () => {
         conversations: { [conversation.id]: before.lastSequence },
       });
       const lastSequence = before.lastSequence + 12;
-      expect(sync.conversations[conversation.id]).toEqual({ status: 'reset', lastSequence, missed: 12 });
+      expect(sync.conversations[conversation.id]).toEqual({
+        status: 'reset',
+        lastSequence,
+        lastRevision: expect.any(Number),
+        missed: 12,
+      });
       expect(inbox.of('sync:reset')).toEqual([{ conversationId: conversation.id, lastSequence, missed: 12 }]);
       expect(sequences(inbox, conversation.id)).toEqual([]);
       // Live messages continue right after.
@@ -277,6 +282,116 @@ describe('delivery through the edge, two instances', () => {
       for (const client of [daveClient, later]) {
         client.disconnect();
       }
+    });
+  });
+
+  describe('changes made while away', () => {
+    it('sends the changed messages as they are now, then the live changes, each change once', async () => {
+      const [dave, erin] = await Promise.all([world.person(tenant, 'Dave'), world.person(tenant, 'Erin')]);
+      const daveClient = new ParleyClient({ url: edgeA().url, token: dave.token });
+      const erinClient = new ParleyClient({ url: edgeB().url, token: erin.token });
+      const live: string[] = [];
+      erinClient.on('reaction:added', (reaction) => live.push(`${reaction.emoji} ${reaction.revision}`));
+      await Promise.all([daveClient.connect(), erinClient.connect()]);
+      const [first, second, third] = [
+        await daveClient.sendMessage({ toUserId: erin.id, body: 'Frist' }),
+        await daveClient.sendMessage({ toUserId: erin.id, body: 'Second' }),
+        await daveClient.sendMessage({ toUserId: erin.id, body: 'Third' }),
+      ] as [MessageView, MessageView, MessageView];
+      const conversationId = first.conversationId;
+      const react = (message: MessageView, emoji: string) =>
+        daveClient.send(commands.reactionAdd, { conversationId, messageId: message.id, emoji });
+      await react(first, '👀');
+      await eventually(
+        async () => erinClient.lastRevision(conversationId),
+        (revision) => revision === 1,
+      );
+      expect(live).toEqual(['👀 1']);
+      expect(erinClient.lastSequence(conversationId)).toBe(3);
+
+      // Erin's application keeps where she was; while she is away, Dave changes all three.
+      const kept = erinClient.followed();
+      expect(kept[conversationId]).toEqual({ sequence: 3, revision: 1 });
+      erinClient.disconnect();
+      await daveClient.send(commands.messageEdit, { conversationId, messageId: first.id, body: 'First' });
+      await daveClient.send(commands.messageDelete, { conversationId, messageId: second.id });
+      await react(third, '🎉');
+      await daveClient.sendMessage({ conversationId, body: 'Fourth' });
+
+      // Back on the other instance, while Dave reacts once more.
+      const later = new ParleyClient({ url: edgeA().url, token: erin.token, conversations: kept });
+      const refreshed: MessageView[] = [];
+      const fresh: MessageView[] = [];
+      const laterLive: Array<{ emoji: string; revision: number }> = [];
+      const edits: number[] = [];
+      later.on('message:refreshed', (message) => refreshed.push(message));
+      later.on('message:new', (message) => fresh.push(message));
+      later.on('reaction:added', (reaction) => laterLive.push(reaction));
+      later.on('message:updated', ({ message }) => edits.push(message.revision));
+      await Promise.all([later.connect(), react(first, '👍')]);
+      await eventually(
+        async () => later.lastRevision(conversationId),
+        (revision) => revision === 5,
+      );
+      await pause(300);
+
+      const latest = new Map(refreshed.map((message) => [message.id, message]));
+      expect(latest.get(first.id)).toMatchObject({ body: 'First' });
+      expect(latest.get(second.id)).toMatchObject({ body: null, deletedAt: expect.any(String) });
+      expect(latest.get(third.id)?.reactions).toEqual([{ emoji: '🎉', count: 1, reactedByMe: false }]);
+      expect(fresh.map((message) => message.body)).toEqual(['Fourth']);
+      // Dave's last reaction (revision 5) reached Erin once: in a refreshed message or live.
+      const inState = refreshed.some((message) => message.id === first.id && message.revision >= 5);
+      const asEvent = laterLive.filter((reaction) => reaction.revision === 5).length;
+      expect(Number(inState) + asEvent).toBe(1);
+      expect(laterLive.filter((reaction) => reaction.revision < 5)).toEqual([]);
+
+      // From now on, changes arrive live.
+      await daveClient.send(commands.messageEdit, { conversationId, messageId: third.id, body: 'Third!' });
+      await eventually(
+        async () => edits,
+        (seen) => seen.length === 1,
+      );
+      expect(edits).toEqual([6]);
+      expect(later.followed()[conversationId]).toEqual({ sequence: 4, revision: 6 });
+      for (const client of [daveClient, later]) {
+        client.disconnect();
+      }
+    });
+
+    it('tells the client to reload when more messages changed than the edge replays', async () => {
+      const small = await world.startEdge({ REALTIME_SYNC_MAX_GAP: '3' });
+      const [fay, gus] = await Promise.all([world.person(tenant, 'Fay'), world.person(tenant, 'Gus')]);
+      const sender = await world.socket(edgeA(), fay);
+      const conversation = await succeed(sender, commands.conversationDirect, { userId: gus.id });
+      const sent: Array<{ id: string }> = [];
+      for (let i = 0; i < 5; i += 1) {
+        sent.push(
+          await succeed(sender, commands.messageSend, { conversationId: conversation.id, ...text(`${i}`) }),
+        );
+      }
+      for (const message of sent) {
+        await succeed(sender, commands.reactionAdd, {
+          conversationId: conversation.id,
+          messageId: message.id,
+          emoji: '👍',
+        });
+      }
+      const socket = await world.socket(small, gus);
+      const inbox = new Inbox(socket);
+      const sync = await succeed(socket, commands.conversationSync, {
+        conversations: { [conversation.id]: { sequence: 5, revision: 0 } },
+      });
+      expect(sync.conversations[conversation.id]).toEqual({
+        status: 'reset',
+        lastSequence: 5,
+        lastRevision: 5,
+        missed: 5,
+      });
+      const [reset] = await inbox.waitFor('sync:reset');
+      expect(reset).toEqual({ conversationId: conversation.id, lastSequence: 5, missed: 5 });
+      socket.close();
+      sender.close();
     });
   });
 

@@ -267,7 +267,6 @@ export class ConversationRooms {
     from: number,
     revision: number | undefined,
   ): Promise<SyncOutcome> {
-    const conversationId = room.ref.id;
     // A socket syncing again leaves the room until it has caught up anew.
     void socket.leave(room.key);
     room.catchingUp.add(socket);
