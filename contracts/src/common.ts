@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /** Shared field shapes, so every service spells a limit the same way. */
-export const idSchema = z.uuid().describe('A UUID');
+/** A UUID, in lower case (as PostgreSQL writes it) whatever case it came in. */
+export const idSchema = z.uuid().toLowerCase().describe('A UUID');
 
 export const emailSchema = z
   .string()

@@ -221,17 +221,48 @@ const pullExpiresMs = 5_000;
 /** How often a running consumer's acknowledged position is read, to resume there if it is deleted. */
 const positionRefreshMs = 5_000;
 
+/** What one instance knows of where its consumer stands (stream sequence numbers). */
+export interface ConsumerPosition {
+  /** The message being handled. */
+  readonly inHand: number | undefined;
+  /** The highest message handled (acked, skipped or dead-lettered) or handed back. */
+  readonly lastHandled: number | undefined;
+  /** Messages handed back (nak) and not handled since: they come again. */
+  readonly handedBack: ReadonlySet<number>;
+  /** The consumer's acknowledged floor as last read from the server; undefined before a read. */
+  readonly ackFloor: number | undefined;
+}
+
+/**
+ * Where a consumer created again starts: the first message not known to be handled. That is the
+ * lowest of one past the acknowledged floor (which covers every instance sharing the consumer),
+ * the message in hand, the messages handed back for a retry, and one past the last handled. A
+ * floor never read leaves this instance's own knowledge, which still includes what it handed back.
+ * Messages in between come again, never fewer (at least once); undefined: nothing is known.
+ */
+export function resumeSequence(position: ConsumerPosition): number | undefined {
+  const candidates = [
+    position.ackFloor === undefined ? undefined : position.ackFloor + 1,
+    position.inHand,
+    position.lastHandled === undefined ? undefined : position.lastHandled + 1,
+    ...position.handedBack,
+  ].filter((sequence): sequence is number => sequence !== undefined);
+  return candidates.length === 0 ? undefined : Math.min(...candidates);
+}
+
 /**
  * Keeps a running consumer in existence: when the server reports it deleted or missing (an
  * operator removed it, the server lost it), it is created again from the same spec, starting at
- * the first event not known to be handled: one past the consumer's acknowledged floor as last
- * read (refreshed every few seconds), or past this instance's own last handled event when that is
- * lower. Events between the two come again, never fewer (at least once).
+ * `resumeSequence`, with the acknowledged floor read every few seconds (one read at a time). A
+ * stream created again (its creation time changed, or it has fewer messages than the position)
+ * is read from its start.
  */
 class ConsumerGuard {
   private ackFloor: number | undefined;
+  private streamCreated: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private refreshing = false;
 
   constructor(
     private readonly jsm: JetStreamManager,
@@ -264,34 +295,42 @@ class ConsumerGuard {
     clearInterval(this.timer);
   }
 
-  /** Where a consumer created again starts: the first event not known to be handled. */
-  resumeSequence(): number | undefined {
-    const own =
-      this.run.inHand ?? (this.run.lastHandled === undefined ? undefined : this.run.lastHandled + 1);
-    const floor = this.ackFloor === undefined ? undefined : this.ackFloor + 1;
-    if (own === undefined || floor === undefined) {
-      return own ?? floor;
-    }
-    return Math.min(own, floor);
-  }
-
   private async refresh(): Promise<void> {
+    if (this.refreshing) {
+      return;
+    }
+    this.refreshing = true;
+    const stream = this.namespace.stream(this.spec.stream);
     try {
-      const info = await this.jsm.consumers.info(this.namespace.stream(this.spec.stream), this.spec.durable);
+      this.streamCreated ??= (await this.jsm.streams.info(stream)).created;
+      const info = await this.jsm.consumers.info(stream, this.spec.durable);
       this.ackFloor = info.ack_floor.stream_seq;
     } catch {
       // Missing right now: the status loop deals with that; keep the floor last read.
+    } finally {
+      this.refreshing = false;
     }
   }
 
   private async recreate(reason: string): Promise<void> {
     const context = { stream: this.spec.stream, durable: this.spec.durable, reason };
     try {
-      let startSequence = this.resumeSequence();
+      let startSequence = resumeSequence({
+        inHand: this.run.inHand,
+        lastHandled: this.run.lastHandled,
+        handedBack: this.run.handedBack,
+        ackFloor: this.ackFloor,
+      });
       const stream = await this.jsm.streams.info(this.namespace.stream(this.spec.stream));
-      if (startSequence !== undefined && startSequence > stream.state.last_seq + 1) {
-        // The stream was created again and numbers from 1: the old position means nothing there.
-        startSequence = undefined;
+      const recreated =
+        (this.streamCreated !== undefined && stream.created !== this.streamCreated) ||
+        (startSequence !== undefined && startSequence > stream.state.last_seq + 1);
+      if (recreated) {
+        // The stream was created again and numbers from 1: the old position means nothing there,
+        // and nothing in the new stream was handled, whatever the spec's deliver policy.
+        startSequence = 1;
+        this.ackFloor = undefined;
+        this.streamCreated = stream.created;
       }
       const outcome = await provisionConsumer(this.jsm, this.namespace, {
         ...this.spec,
@@ -316,6 +355,8 @@ class ConsumerRun {
   /** The stream sequence of the message being handled, and of the last one handled. */
   inHand: number | undefined;
   lastHandled: number | undefined;
+  /** Messages handed back for a retry (nak) and not handled since. */
+  readonly handedBack = new Set<number>();
   private readonly contracts: readonly EventContract[];
 
   constructor(
@@ -339,6 +380,7 @@ class ConsumerRun {
           continue;
         }
         this.inHand = message.info.streamSequence;
+        this.handedBack.delete(this.inHand);
         await requestContext.run(contextFromHeaders(message.headers), () => this.process(message));
         this.lastHandled = Math.max(this.lastHandled ?? 0, this.inHand);
         this.inHand = undefined;
@@ -407,8 +449,14 @@ class ConsumerRun {
       },
       'Event handler failed; will retry',
     );
-    message.nak(delay);
+    this.handBack(message, delay);
     this.record('naked', event);
+  }
+
+  /** Hands a message back for a retry after `delay`, remembering it until it comes again. */
+  private handBack(message: JsMsg, delay: number): void {
+    this.handedBack.add(message.seq);
+    message.nak(delay);
   }
 
   private backoffDelay(deliveryCount: number): number {
@@ -450,7 +498,7 @@ class ConsumerRun {
     } catch (error) {
       const delay = this.tuning.backoff.maxMs;
       this.log.error({ ...summary, reason, err: error }, 'Could not record a dead letter; will retry');
-      message.nak(delay);
+      this.handBack(message, delay);
       this.record('naked', summary);
       return;
     }

@@ -623,6 +623,27 @@ describe('EventConsumer', () => {
     expect(info.config.opt_start_seq).toBe(3);
   }, 90_000);
 
+  it('reads a stream created again from its start, whatever the old position was', async () => {
+    const { ns, publisher, consumers } = await setUp();
+    const handled: string[] = [];
+    const handle = await start(
+      consumers,
+      options(async (event) => void handled.push(event.msgId), { deliverPolicy: 'new' }),
+    );
+    for (const id of ['old-1', 'old-2', 'old-3', 'old-4']) {
+      await publisher.publishEvent(userCreated, tenantId, { userId: randomUUID(), name: id }, id);
+    }
+    await eventually(() => handle.counters.acked === 4);
+    await jsm.streams.delete(ns.stream('identity_events'));
+    await provisionServiceEventStream(jsm, ns, 'identity', { maxAgeMs: 60_000, duplicateWindowMs: 30_000 });
+    const fresh = ['new-1', 'new-2', 'new-3', 'new-4', 'new-5', 'new-6'];
+    for (const id of fresh) {
+      await publisher.publishEvent(userCreated, tenantId, { userId: randomUUID(), name: id }, id);
+    }
+    await eventually(() => fresh.every((id) => handled.includes(id)), 60_000);
+    expect(handled.filter((id) => id.startsWith('new'))).toEqual(fresh);
+  }, 90_000);
+
   it('keeps a poison message when its dead letter cannot be recorded, and records it once it can', async () => {
     const { ns, publisher, consumers } = await setUp({ deadLetters: false });
     const handle = await start(

@@ -100,17 +100,17 @@ export class MessagesService {
         issues: [{ path: 'body', message: 'Empty' }],
       });
     }
-    // Ids as the database writes them (lower case): the batched path answers with them as given.
-    const id = (value: string) => value.toLowerCase();
+    // Ids come in lower case (the contract's idSchema), as the database writes them: the batched
+    // path answers with them as given.
     const message: NewMessage = {
-      conversationId: id(request.conversationId),
+      conversationId: request.conversationId,
       tenantId: actor.tenantId,
       senderId: actor.userId,
       clientMessageId: request.clientMessageId,
       body: request.body,
-      replyToId: request.replyToId === undefined ? null : id(request.replyToId),
-      mentions: [...new Set(request.mentions.map(id))],
-      attachments: request.attachments.map(id),
+      replyToId: request.replyToId ?? null,
+      mentions: [...new Set(request.mentions)],
+      attachments: request.attachments,
     };
     if (message.mentions.length === 0 && message.replyToId === null) {
       // Most messages go to open conversations: publish at once, together with the sends that
