@@ -42,25 +42,43 @@ export class MaintenanceService implements OnApplicationBootstrap, OnApplication
     clearInterval(this.timer);
   }
 
-  /** Deletes what is past retention; returns how many rows of each. */
-  async prune(): Promise<{ notifications: number; senders: number; claims: number }> {
+  /**
+   * Deletes what is past retention; returns how many rows of each, and the kinds that failed. Each
+   * kind is pruned on its own: one that fails (logged) leaves the others to run.
+   */
+  async prune(): Promise<{ notifications: number; senders: number; claims: number; failed: PruneKind[] }> {
     const now = this.clock().getTime();
     const before = new Date(now - this.options.senderRetentionMs);
     const settledBefore = new Date(now - this.options.notificationRetentionMs);
     const manager = this.dataSource.manager;
-    let notifications = 0;
-    for (let deleted = pruneBatch; deleted === pruneBatch;) {
-      deleted = await this.inbox.pruneSettled(manager, settledBefore, pruneBatch);
-      notifications += deleted;
-    }
+    const failed: PruneKind[] = [];
+    const attempt = async (kind: PruneKind, run: () => Promise<number>): Promise<number> => {
+      try {
+        return await run();
+      } catch (error) {
+        failed.push(kind);
+        this.logger.error({ err: error, kind }, 'Pruning failed; the other kinds go on');
+        return 0;
+      }
+    };
     const pruned = {
-      notifications,
-      senders: await this.conversations.pruneSenders(manager, before),
-      claims: await this.idempotency.prune(manager, before),
+      notifications: await attempt('notifications', async () => {
+        let notifications = 0;
+        for (let deleted = pruneBatch; deleted === pruneBatch;) {
+          deleted = await this.inbox.pruneSettled(manager, settledBefore, pruneBatch);
+          notifications += deleted;
+        }
+        return notifications;
+      }),
+      senders: await attempt('senders', () => this.conversations.pruneSenders(manager, before)),
+      claims: await attempt('claims', () => this.idempotency.prune(manager, before)),
     };
     if (pruned.notifications + pruned.senders + pruned.claims > 0) {
       this.logger.info(pruned, 'Pruned old notifications, message senders and event claims');
     }
-    return pruned;
+    return { ...pruned, failed };
   }
 }
+
+/** What maintenance prunes. */
+export type PruneKind = 'notifications' | 'senders' | 'claims';

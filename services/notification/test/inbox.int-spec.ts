@@ -1,6 +1,8 @@
+import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { notificationRequests as api, type Principal } from '@parley/contracts';
 import { DataSource } from 'typeorm';
+import { ConversationsRepository } from '../src/conversations/conversations.repository.js';
 import { MaintenanceService } from '../src/maintenance.service.js';
 import { firstIdAt, InboxRepository } from '../src/notifications/inbox.repository.js';
 import { eventsMatching, failureOf, startPlatform, type Platform } from './notification.harness.js';
@@ -158,9 +160,16 @@ describe('the inbox over NATS', () => {
        VALUES ($1, $2, 'message', 'By email', 'Only by email', 'normal', $3, false) RETURNING id`,
       [tenantId, reader.userId, `request:test:${randomUUID()}`],
     );
+    // The read one went out by email too: its delivery goes with it.
+    await platform.sql(
+      `INSERT INTO notification.deliveries
+         (notification_id, tenant_id, recipient_id, channel, status, attempts, next_attempt_at, sent_at)
+       VALUES ($1, $2, $3, 'email', 'sent', 1, now(), now())`,
+      [read, tenantId, reader.userId],
+    );
     // Within retention (90 days by default) nothing goes.
     const maintenance = platform.notification.get(MaintenanceService);
-    expect((await maintenance.prune()).notifications).toBe(0);
+    expect(await maintenance.prune()).toMatchObject({ notifications: 0, failed: [] });
     // Past it (as if the three were older than the cut-off), in batches.
     const inbox = platform.notification.get(InboxRepository);
     const manager = platform.notification.get(DataSource).manager;
@@ -188,6 +197,19 @@ describe('the inbox over NATS', () => {
       [[read, dismissed]],
     );
     expect(deliveries[0]?.count).toBe('0');
+  });
+
+  it('prunes each kind on its own: one that fails leaves the others to run', async () => {
+    const maintenance = platform.notification.get(MaintenanceService);
+    const inbox = platform.notification.get(InboxRepository);
+    const senders = platform.notification.get(ConversationsRepository);
+    jest.spyOn(inbox, 'pruneSettled').mockRejectedValueOnce(new Error('lock timeout'));
+    const pruneSenders = jest.spyOn(senders, 'pruneSenders');
+    const pruned = await maintenance.prune();
+    expect(pruned.failed).toEqual(['notifications']);
+    expect(pruned.notifications).toBe(0);
+    expect(pruneSenders).toHaveBeenCalledTimes(1);
+    expect(await maintenance.prune()).toMatchObject({ failed: [] });
   });
 
   it('finds the oldest notifications by their time-ordered ids', () => {
