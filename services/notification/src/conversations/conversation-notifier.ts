@@ -27,8 +27,22 @@ interface Intent {
   sourceId?: string;
 }
 
-/** A mention is notified once per message and person, whether it came with the message or an edit. */
-const mentionSource = (messageId: string): string => `conversation:mention:${messageId}`;
+/**
+ * What a message tells `recipients` it mentions, in the conversation named `where`. A mention is
+ * notified once per message and person, whether it came with the message or an edit.
+ */
+function mentionOf(message: Message, where: string, recipients: readonly string[]): Intent {
+  return {
+    type: 'mention',
+    recipients,
+    actorId: message.senderId,
+    priority: 'high',
+    title: (actor) => `${actor} mentioned you in ${where}`,
+    body: preview(message.body, 'Sent an attachment'),
+    data: { conversationId: message.conversationId, messageId: message.id, sequence: message.sequence },
+    sourceId: `conversation:mention:${message.id}`,
+  };
+}
 
 const maxTitle = 200;
 
@@ -145,14 +159,7 @@ export class ConversationNotifier {
       sequence: message.sequence,
     };
     const from = { actorId: message.senderId, body: text, data };
-    await this.apply(manager, event, {
-      ...from,
-      type: 'mention',
-      recipients: [...mentioned],
-      priority: 'high',
-      title: (actor) => `${actor} mentioned you in ${where}`,
-      sourceId: mentionSource(message.id),
-    });
+    await this.apply(manager, event, mentionOf(message, where, [...mentioned]));
     await this.apply(manager, event, {
       ...from,
       type: 'reply',
@@ -192,17 +199,15 @@ export class ConversationNotifier {
         .map((participant) => participant.user_id)
         .filter((id) => id !== message.senderId),
     );
-    const where = nameOf(conversation);
-    await this.apply(manager, event, {
-      type: 'mention',
-      recipients: message.mentions.filter((id) => taking.has(id)),
-      actorId: message.senderId,
-      priority: 'high',
-      title: (actor) => `${actor} mentioned you in ${where}`,
-      body: preview(message.body, 'Sent an attachment'),
-      data: { conversationId: message.conversationId, messageId: message.id, sequence: message.sequence },
-      sourceId: mentionSource(message.id),
-    });
+    await this.apply(
+      manager,
+      event,
+      mentionOf(
+        message,
+        nameOf(conversation),
+        message.mentions.filter((id) => taking.has(id)),
+      ),
+    );
   }
 
   async reactionAdded(
