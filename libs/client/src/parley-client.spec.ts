@@ -13,6 +13,9 @@ function tokenFor(userId: string): string {
 
 type Answer = (payload: Record<string, unknown>) => unknown;
 
+/** What an answer returns to leave the command without an acknowledgement. */
+const noAck = Symbol('no acknowledgement');
+
 /**
  * A stand-in for the edge: it accepts any token but "refused", answers commands from `answers`
  * (an ack of `{ ok: true, data }`), and records what it received.
@@ -43,7 +46,10 @@ class FakeEdge {
       socket.onAny((event: string, payload: Record<string, unknown>, ack?: (reply: unknown) => void) => {
         this.received.push({ event, payload, token: socket.handshake.auth['token'] });
         const answer = this.answers.get(event);
-        ack?.(answer === undefined ? { ok: true, data: {} } : answer(payload));
+        const reply = answer === undefined ? { ok: true, data: {} } : answer(payload);
+        if (reply !== noAck) {
+          ack?.(reply);
+        }
       });
     });
     await new Promise<void>((resolve) => this.http.listen(0, '127.0.0.1', resolve));
@@ -323,6 +329,66 @@ describe('ParleyClient', () => {
     expect(edge.of('conversation:focus').at(-1)).toEqual({ conversationId: a });
   });
 
+  it('sends a message again with the same id when its acknowledgement is lost, the edge is busy or the connection drops', async () => {
+    const sdk = client({ ackTimeoutMs: 200 });
+    await sdk.connect();
+    const answers: unknown[] = [
+      noAck,
+      { ok: false, error: { code: 'rate_limited', message: 'Slow down', details: { retryAfterMs: 50 } } },
+      { ok: false, error: { code: 'unavailable', message: 'No responders' } },
+    ];
+    edge.answers.set(realtimeCommands.messageSend.event, (payload) => {
+      const next = answers.shift();
+      if (next === 'drop') {
+        // The network goes away with the command in flight; Socket.IO reconnects by itself.
+        sdk.socket.io.engine.close();
+        return noAck;
+      }
+      return next ?? { ok: true, data: payload };
+    });
+    const sent = await sdk.sendMessage({ conversationId: a, body: 'once' });
+    const sends = edge.of(realtimeCommands.messageSend.event);
+    expect(sends).toHaveLength(4);
+    expect(new Set(sends.map((payload) => payload['clientMessageId']))).toEqual(
+      new Set([sent.clientMessageId]),
+    );
+
+    answers.push('drop');
+    const again = await sdk.sendMessage({ conversationId: a, body: 'over a reconnection' });
+    const more = edge.of(realtimeCommands.messageSend.event).slice(4);
+    expect(more.map((payload) => payload['clientMessageId'])).toEqual([
+      again.clientMessageId,
+      again.clientMessageId,
+    ]);
+    expect(edge.sockets).toHaveLength(2);
+  });
+
+  it('gives up after sendRetryMs, and after disconnect(), naming the client message id', async () => {
+    const sdk = client({ ackTimeoutMs: 100, sendRetryMs: 700 });
+    await sdk.connect();
+    edge.answers.set(realtimeCommands.messageSend.event, () => noAck);
+    const started = Date.now();
+    const failure = await sdk.sendMessage({ conversationId: a, body: 'lost', clientMessageId: 'kept' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({
+      name: 'ParleyClientError',
+      code: 'unavailable',
+      details: { reason: 'no_acknowledgement', clientMessageId: 'kept', attempts: expect.any(Number) },
+    });
+    expect((failure as ParleyClientError).details?.['attempts']).toBeGreaterThan(1);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const attempts = edge.of(realtimeCommands.messageSend.event).length;
+    const pending = sdk.sendMessage({ conversationId: a, body: 'closing' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    sdk.disconnect();
+    expect(await pending).toMatchObject({ code: 'unavailable', details: { attempts: 1 } });
+    expect(edge.of(realtimeCommands.messageSend.event).length).toBeLessThanOrEqual(attempts + 1);
+  });
+
   it('sends a message with a fresh client message id, and throws refusals as ParleyClientError', async () => {
     edge.answers.set(realtimeCommands.messageSend.event, (payload) =>
       payload['body'] === 'no'
@@ -352,7 +418,7 @@ describe('ParleyClient', () => {
     expect(refused).toMatchObject({
       name: 'ParleyClientError',
       code: 'forbidden',
-      details: { missing: ['x:y:z'] },
+      details: { missing: ['x:y:z'], clientMessageId: expect.any(String), attempts: 1 },
     });
   });
 

@@ -36,6 +36,11 @@ export interface ParleyClientOptions {
   readonly conversations?: Readonly<Record<string, Standpoint>>;
   /** How long a command may wait for its acknowledgement; 10 s when omitted. */
   readonly ackTimeoutMs?: number;
+  /**
+   * How long `sendMessage` keeps trying, over lost acknowledgements, reconnections and rate
+   * limits, with the same client message id (so the message is posted once); 60 s when omitted.
+   */
+  readonly sendRetryMs?: number;
   /** Socket.IO client options over the defaults (WebSocket only, reconnection on). */
   readonly socket?: Partial<ManagerOptions & SocketOptions>;
 }
@@ -78,6 +83,9 @@ export class ParleyClient {
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
   private readonly resyncing = new Set<string>();
   private readonly ackTimeoutMs: number;
+  private readonly sendRetryMs: number;
+  /** Set by `disconnect()`: nothing is retried after it. */
+  private closed = false;
   private readonly token: TokenSource;
   /** The token last handed to the edge: whose connection this is. */
   private currentToken: string | undefined;
@@ -86,6 +94,7 @@ export class ParleyClient {
   constructor(options: ParleyClientOptions) {
     this.token = options.token;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.sendRetryMs = options.sendRetryMs ?? 60_000;
     for (const [conversationId, standpoint] of Object.entries(options.conversations ?? {})) {
       this.positions.place(conversationId, standpoint);
     }
@@ -124,11 +133,13 @@ export class ParleyClient {
       };
       this.socket.once('connect', connected);
       this.socket.on('connect_error', refused);
+      this.closed = false;
       this.socket.connect();
     });
   }
 
   disconnect(): void {
+    this.closed = true;
     this.socket.disconnect();
   }
 
@@ -147,16 +158,39 @@ export class ParleyClient {
     return reply.data;
   }
 
-  /** Sends a message with a fresh client message id (so a retry of this call cannot post twice). */
-  sendMessage(
+  /**
+   * Sends a message, with a fresh client message id unless one is given. An acknowledgement that
+   * does not come (a dropped connection, a slow edge), `unavailable` and `rate_limited` are tried
+   * again with the same id, after the reconnection, the edge's `retryAfterMs` or a growing pause,
+   * for up to `sendRetryMs`: the service posts a message once per id, so a retry never posts it
+   * twice. A refusal is thrown at once. What is thrown at the end names the id in
+   * `details.clientMessageId`, to send again later with it.
+   */
+  async sendMessage(
     message: Omit<CommandPayloadOf<typeof realtimeCommands.messageSend>, 'clientMessageId'> & {
       clientMessageId?: string;
     },
   ): Promise<CommandAckOf<typeof realtimeCommands.messageSend>> {
-    return this.send(realtimeCommands.messageSend, {
-      ...message,
-      clientMessageId: message.clientMessageId ?? newClientMessageId(),
-    });
+    const clientMessageId = message.clientMessageId ?? newClientMessageId();
+    const payload = { ...message, clientMessageId };
+    const deadline = Date.now() + this.sendRetryMs;
+    for (let attempt = 1; ; attempt += 1) {
+      let failure: ParleyClientError;
+      try {
+        return await this.send(realtimeCommands.messageSend, payload);
+      } catch (error) {
+        failure = error instanceof ParleyClientError ? error : unanswered(error);
+      }
+      const pause = retryPause(failure, attempt);
+      if (pause === undefined || this.closed || Date.now() + pause >= deadline) {
+        throw new ParleyClientError({
+          code: failure.code as ErrorEnvelope['code'],
+          message: failure.message,
+          details: { ...failure.details, clientMessageId, attempts: attempt },
+        });
+      }
+      await this.pauseOrReconnection(pause, deadline);
+    }
   }
 
   /**
@@ -224,6 +258,25 @@ export class ParleyClient {
     return () => {
       set.delete(stored);
     };
+  }
+
+  /** Waits `pause`; while disconnected, until connected again (or the deadline). */
+  private async pauseOrReconnection(pause: number, deadline: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    if (this.socket.connected || this.closed) {
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.socket.off('connect', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+      this.socket.on('connect', done);
+    });
+    // The edge needs the catch-up first, which starts at the connection.
+    await this.resuming;
   }
 
   private async freshToken(): Promise<string> {
@@ -379,6 +432,27 @@ export class ParleyClient {
       (handler as (payload: unknown) => void)(payload);
     }
   }
+}
+
+/** A command whose acknowledgement never came (Socket.IO's timeout, a dropped connection). */
+function unanswered(error: unknown): ParleyClientError {
+  return new ParleyClientError({
+    code: 'unavailable',
+    message: error instanceof Error ? error.message : String(error),
+    details: { reason: 'no_acknowledgement' },
+  });
+}
+
+/** How long to wait before sending again after `failure`; undefined: not worth sending again. */
+function retryPause(failure: ParleyClientError, attempt: number): number | undefined {
+  if (failure.code === 'rate_limited') {
+    const after = failure.details?.['retryAfterMs'];
+    return typeof after === 'number' && after > 0 ? after : 1_000;
+  }
+  if (failure.code === 'unavailable') {
+    return Math.min(250 * 2 ** (attempt - 1), 5_000);
+  }
+  return undefined;
 }
 
 function toSocketError(error: unknown): ServerEvents['error'] {
