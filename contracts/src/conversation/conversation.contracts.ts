@@ -296,9 +296,14 @@ export const conversationRequests = {
       lastRevision: z
         .number()
         .int()
+        .describe('The conversation’s latest revision number when the page was read'),
+      coveredRevision: z
+        .number()
+        .int()
         .describe(
-          'The conversation’s latest revision number when the page was read: once hasMore is false, every ' +
-            'change up to it is in the pages read',
+          'Once hasMore is false: every change up to this revision number is in the pages read (changes to ' +
+            'later messages all take higher ones). What a reader holding the messages up to throughSequence ' +
+            'continues from',
         ),
     }),
   }),
@@ -462,7 +467,11 @@ export const conversationEvents = {
       conversationId: idSchema,
       messageId: idSchema,
       sequence: z.number().int(),
-      revision: z.number().int().describe('The revision number this change took'),
+      revision: z
+        .number()
+        .int()
+        .default(0)
+        .describe('The revision number this change took (0: from before revisions)'),
       userId: idSchema,
       emoji: emojiSchema,
     }),
@@ -476,7 +485,11 @@ export const conversationEvents = {
       conversationId: idSchema,
       messageId: idSchema,
       sequence: z.number().int(),
-      revision: z.number().int().describe('The revision number this change took'),
+      revision: z
+        .number()
+        .int()
+        .default(0)
+        .describe('The revision number this change took (0: from before revisions)'),
       userId: idSchema,
       emoji: emojiSchema,
     }),

@@ -113,6 +113,7 @@ export const conversationSchema = z.object({
   lastRevision: z
     .number()
     .int()
+    .default(0)
     .describe('Revision number of the latest change to a published message; 0 before the first'),
   lastActivityAt: timestampSchema,
   createdAt: timestampSchema,
@@ -156,6 +157,7 @@ export const messageSchema = z.object({
   revision: z
     .number()
     .int()
+    .default(0)
     .describe(
       'The conversation’s revision number of the latest change (edit, deletion, reaction) since it was ' +
         'published; 0 when it has not changed',

@@ -9,10 +9,17 @@ export type Arrival = 'next' | 'repeat' | 'gap';
  */
 export type Standpoint = number | ConversationPosition;
 
-/** The revision numbers seen of one conversation: all up to `through`, and some after it. */
+/**
+ * The revision numbers seen of one conversation: every one up to `through` (as a change, or in a
+ * message sent as it is after it), some after it, and the messages sent as they are at a revision
+ * above `through` (a change to one of them up to that revision is in it already).
+ */
 interface Revisions {
   through: number;
   readonly ahead: Set<number>;
+  readonly states: Map<string, number>;
+  /** `through` when `states` was last pruned. */
+  prunedAt: number;
 }
 
 /**
@@ -70,7 +77,12 @@ export class ConversationPositions {
   setRevision(conversationId: string, revision: number): void {
     const revisions = this.revisions.get(conversationId);
     if (revisions === undefined) {
-      this.revisions.set(conversationId, { through: revision, ahead: new Set() });
+      this.revisions.set(conversationId, {
+        through: revision,
+        ahead: new Set(),
+        states: new Map(),
+        prunedAt: revision,
+      });
       return;
     }
     revisions.through = Math.max(revisions.through, revision);
@@ -98,12 +110,25 @@ export class ConversationPositions {
     return 'next';
   }
 
+  /** A message was sent as it is at `revision` (a catch-up): changes to it up to there are in it. */
+  noteState(conversationId: string, messageId: string, revision: number): void {
+    const revisions = this.revisions.get(conversationId);
+    if (revisions === undefined || revision <= revisions.through) {
+      return;
+    }
+    if (revisions.states.size >= maxStates) {
+      revisions.states.clear();
+    }
+    revisions.states.set(messageId, Math.max(revisions.states.get(messageId) ?? 0, revision));
+  }
+
   /**
-   * Takes a change (an edit, a deletion, a reaction) that took `revision`: false when it was seen
-   * already. Changes may arrive out of order; the revision number moves over those without a gap.
-   * A conversation whose revision number is not known takes every change.
+   * Takes a change (an edit, a deletion, a reaction) to a message that took `revision`: false when
+   * it was seen already, as a change or in the message sent as it is after it. Changes may arrive
+   * out of order; the revision number moves over those without a gap. A conversation whose
+   * revision number is not known takes every change.
    */
-  acceptChange(conversationId: string, revision: number): boolean {
+  acceptChange(conversationId: string, messageId: string, revision: number): boolean {
     const revisions = this.revisions.get(conversationId);
     if (revisions === undefined) {
       return true;
@@ -112,12 +137,21 @@ export class ConversationPositions {
       return false;
     }
     revisions.ahead.add(revision);
+    const inState = (revisions.states.get(messageId) ?? 0) >= revision;
     settle(revisions);
-    return true;
+    return !inState;
+  }
+
+  /** Whether a revision is missing below one seen: changes that should have come did not (yet). */
+  hasRevisionGap(conversationId: string): boolean {
+    return (this.revisions.get(conversationId)?.ahead.size ?? 0) > 0;
   }
 }
 
-/** Moves `through` over the revisions seen after it without a gap. */
+/** Messages remembered per conversation as sent at a revision above `through`. */
+const maxStates = 10_000;
+
+/** Moves `through` over the revisions seen after it without a gap; forgets what it passed. */
 function settle(revisions: Revisions): void {
   for (const revision of revisions.ahead) {
     if (revision <= revisions.through) {
@@ -126,5 +160,14 @@ function settle(revisions: Revisions): void {
   }
   while (revisions.ahead.delete(revisions.through + 1)) {
     revisions.through += 1;
+  }
+  if (revisions.prunedAt === revisions.through) {
+    return;
+  }
+  revisions.prunedAt = revisions.through;
+  for (const [messageId, revision] of revisions.states) {
+    if (revision <= revisions.through) {
+      revisions.states.delete(messageId);
+    }
   }
 }

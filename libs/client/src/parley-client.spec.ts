@@ -291,6 +291,37 @@ describe('ParleyClient', () => {
     });
   });
 
+  it('syncs a conversation again when a revision stays missing', async () => {
+    const sdk = client({ conversations: { [a]: { sequence: 5, revision: 10 } } });
+    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => {
+      const standpoint = (payload['conversations'] as Record<string, { revision: number }>)[a];
+      const lastRevision = standpoint?.revision === 10 && edge.of('conversation:sync').length > 1 ? 12 : 10;
+      return {
+        ok: true,
+        data: {
+          conversations: {
+            [a]: { status: 'synced', lastSequence: 5, lastRevision, replayed: 0, refreshed: 1 },
+          },
+        },
+      };
+    });
+    await sdk.connect();
+    // 11 never comes as a change (the catch-up sent its message as it is after it): 12 waits.
+    edge.socket.emit('reaction:added', {
+      conversationId: a,
+      messageId: randomUUID(),
+      sequence: 3,
+      revision: 12,
+      userId: me,
+      emoji: '👍',
+    });
+    await until(() => edge.of('conversation:sync').length === 2);
+    expect(edge.of('conversation:sync')[1]).toEqual({
+      conversations: { [a]: { sequence: 5, revision: 10 } },
+    });
+    await until(() => sdk.lastRevision(a) === 12);
+  });
+
   it('follows, unfollows, focuses and blurs through commands, and focuses again after a reconnection', async () => {
     edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
       ok: true,
@@ -305,7 +336,8 @@ describe('ParleyClient', () => {
     }));
     const sdk = client();
     await sdk.connect();
-    expect(await sdk.follow(a, 3)).toEqual({
+    // Ids in any case: the SDK sends them in lower case, as the edge answers them.
+    expect(await sdk.follow(a.toUpperCase(), 3)).toEqual({
       status: 'reset',
       lastSequence: 103,
       lastRevision: 7,

@@ -90,13 +90,15 @@ export class ParleyClient {
   /** The token last handed to the edge: whose connection this is. */
   private currentToken: string | undefined;
   private resuming: Promise<void> = Promise.resolve();
+  /** Conversations with a missing revision, waiting to be synced again should it stay missing. */
+  private readonly gapChecks = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(options: ParleyClientOptions) {
     this.token = options.token;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.sendRetryMs = options.sendRetryMs ?? 60_000;
     for (const [conversationId, standpoint] of Object.entries(options.conversations ?? {})) {
-      this.positions.place(conversationId, standpoint);
+      this.positions.place(conversationId.toLowerCase(), standpoint);
     }
     this.socket = io(options.url, {
       transports: ['websocket'],
@@ -140,6 +142,10 @@ export class ParleyClient {
 
   disconnect(): void {
     this.closed = true;
+    for (const timer of this.gapChecks.values()) {
+      clearTimeout(timer);
+    }
+    this.gapChecks.clear();
     this.socket.disconnect();
   }
 
@@ -197,7 +203,9 @@ export class ParleyClient {
    * Follows a conversation from where the client stands (known, given, or from the start). A
    * standpoint with a revision number also brings the changed messages (`message:refreshed`).
    */
-  async follow(conversationId: string, from?: Standpoint): Promise<SyncOutcome> {
+  async follow(id: string, from?: Standpoint): Promise<SyncOutcome> {
+    // Ids are lower case on the wire, whatever case they were given in.
+    const conversationId = id.toLowerCase();
     if (from !== undefined) {
       this.positions.place(conversationId, from);
     } else if (!this.positions.has(conversationId)) {
@@ -212,7 +220,8 @@ export class ParleyClient {
     return outcome;
   }
 
-  async unfollow(conversationId: string): Promise<void> {
+  async unfollow(id: string): Promise<void> {
+    const conversationId = id.toLowerCase();
     this.positions.forget(conversationId);
     await this.send(realtimeCommands.conversationUnsubscribe, { conversationId });
   }
@@ -317,18 +326,27 @@ export class ParleyClient {
       case events.messageNew.event:
         this.receivedMessage(payload as MessageView);
         return;
+      case events.messageRefreshed.event: {
+        const message = payload as MessageView;
+        this.positions.noteState(message.conversationId, message.id, message.revision);
+        break;
+      }
       case events.messageUpdated.event:
-      case events.messageDeleted.event:
-        if (!this.isNewChange((payload as ServerEvents['message:updated']).message)) {
+      case events.messageDeleted.event: {
+        const { message } = payload as ServerEvents['message:updated'];
+        if (!this.isNewChange(message.conversationId, message.id, message.revision)) {
           return;
         }
         break;
+      }
       case events.reactionAdded.event:
-      case events.reactionRemoved.event:
-        if (!this.isNewChange(payload as ServerEvents['reaction:added'])) {
+      case events.reactionRemoved.event: {
+        const reaction = payload as ServerEvents['reaction:added'];
+        if (!this.isNewChange(reaction.conversationId, reaction.messageId, reaction.revision)) {
           return;
         }
         break;
+      }
       case events.syncReset.event:
         this.positions.set(
           (payload as ServerEvents['sync:reset']).conversationId,
@@ -354,6 +372,10 @@ export class ParleyClient {
     }
     const arrival = this.positions.accept(message.conversationId, message.sequence);
     if (arrival === 'next') {
+      if (message.revision > 0) {
+        // Sent by a catch-up as it is now: changes up to its revision are in it.
+        this.positions.noteState(message.conversationId, message.id, message.revision);
+      }
       this.deliver(events.messageNew.event, message);
     } else if (arrival === 'gap' && !this.resyncing.has(message.conversationId)) {
       // The edge sends in order; should one be missing, ask again from the last one seen.
@@ -367,10 +389,28 @@ export class ParleyClient {
   /**
    * Whether a change was not seen yet: a catch-up may have sent the message as it is after the
    * change, and a change may come twice. Changes to messages not published (revision 0) concern
-   * only their sender and always count.
+   * only their sender and always count. A revision that stays missing (its change came only in a
+   * message sent as it is after it) is settled by syncing the conversation again.
    */
-  private isNewChange(change: { conversationId: string; revision: number }): boolean {
-    return change.revision === 0 || this.positions.acceptChange(change.conversationId, change.revision);
+  private isNewChange(conversationId: string, messageId: string, revision: number): boolean {
+    if (revision === 0) {
+      return true;
+    }
+    const isNew = this.positions.acceptChange(conversationId, messageId, revision);
+    if (this.positions.hasRevisionGap(conversationId) && !this.gapChecks.has(conversationId)) {
+      this.gapChecks.set(
+        conversationId,
+        setTimeout(() => {
+          this.gapChecks.delete(conversationId);
+          if (this.positions.hasRevisionGap(conversationId) && this.socket.connected) {
+            this.follow(conversationId).catch((error: unknown) =>
+              this.deliver(events.error.event, toSocketError(error)),
+            );
+          }
+        }, revisionGapWaitMs),
+      );
+    }
+    return isNew;
   }
 
   /** Conversations the edge makes this user's sockets follow are followed here too, and left. */
@@ -433,6 +473,9 @@ export class ParleyClient {
     }
   }
 }
+
+/** How long a missing revision may stay missing before the conversation is synced again. */
+const revisionGapWaitMs = 2_000;
 
 /** A command whose acknowledgement never came (Socket.IO's timeout, a dropped connection). */
 function unanswered(error: unknown): ParleyClientError {

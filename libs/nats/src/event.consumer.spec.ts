@@ -34,4 +34,14 @@ describe('resumeSequence', () => {
     ).toBe(15);
     expect(resumeSequence({ inHand: 21, lastHandled: 20, handedBack: new Set([18]), ackFloor: 16 })).toBe(17);
   });
+
+  it('leaves out messages handed back that the floor has passed (another instance took them)', () => {
+    expect(
+      resumeSequence({ inHand: undefined, lastHandled: 30, handedBack: new Set([4, 9, 25]), ackFloor: 10 }),
+    ).toBe(11);
+    const many = new Set(Array.from({ length: 200_000 }, (_, index) => index + 50));
+    expect(resumeSequence({ inHand: undefined, lastHandled: 300_000, handedBack: many, ackFloor: 40 })).toBe(
+      41,
+    );
+  });
 });

@@ -241,13 +241,22 @@ export interface ConsumerPosition {
  * Messages in between come again, never fewer (at least once); undefined: nothing is known.
  */
 export function resumeSequence(position: ConsumerPosition): number | undefined {
-  const candidates = [
-    position.ackFloor === undefined ? undefined : position.ackFloor + 1,
-    position.inHand,
-    position.lastHandled === undefined ? undefined : position.lastHandled + 1,
-    ...position.handedBack,
-  ].filter((sequence): sequence is number => sequence !== undefined);
-  return candidates.length === 0 ? undefined : Math.min(...candidates);
+  const floor = position.ackFloor ?? 0;
+  let lowest = position.ackFloor === undefined ? undefined : position.ackFloor + 1;
+  const take = (sequence: number | undefined) => {
+    if (sequence !== undefined && (lowest === undefined || sequence < lowest)) {
+      lowest = sequence;
+    }
+  };
+  take(position.inHand);
+  take(position.lastHandled === undefined ? undefined : position.lastHandled + 1);
+  for (const sequence of position.handedBack) {
+    // At or below the floor it was acknowledged since, by whichever instance took it.
+    if (sequence > floor) {
+      take(sequence);
+    }
+  }
+  return lowest;
 }
 
 /**
@@ -305,6 +314,12 @@ class ConsumerGuard {
       this.streamCreated ??= (await this.jsm.streams.info(stream)).created;
       const info = await this.jsm.consumers.info(stream, this.spec.durable);
       this.ackFloor = info.ack_floor.stream_seq;
+      for (const sequence of this.run.handedBack) {
+        // Acknowledged since, here or by another instance sharing the consumer.
+        if (sequence <= this.ackFloor) {
+          this.run.handedBack.delete(sequence);
+        }
+      }
     } catch {
       // Missing right now: the status loop deals with that; keep the floor last read.
     } finally {
@@ -331,6 +346,7 @@ class ConsumerGuard {
         startSequence = 1;
         this.ackFloor = undefined;
         this.streamCreated = stream.created;
+        this.run.forgetPositions();
       }
       const outcome = await provisionConsumer(this.jsm, this.namespace, {
         ...this.spec,
@@ -357,6 +373,12 @@ class ConsumerRun {
   lastHandled: number | undefined;
   /** Messages handed back for a retry (nak) and not handled since. */
   readonly handedBack = new Set<number>();
+
+  /** The stream was created again: positions in the old one mean nothing in it. */
+  forgetPositions(): void {
+    this.lastHandled = undefined;
+    this.handedBack.clear();
+  }
   private readonly contracts: readonly EventContract[];
 
   constructor(

@@ -30,6 +30,50 @@ describe('concurrency', () => {
   const rowsOf = <T>(sql: string, values: unknown[]) =>
     withClient(platform.database.url, async (client) => (await client.query(sql, values)).rows as T[]);
 
+  it('changes and replies to one message at once: no deadlock, gapless revisions', async () => {
+    const chat = await platform.call(ada, api.createGroup, {
+      title: 'Lively',
+      participants: [{ userId: bob.id }, { userId: cleo.id }],
+    });
+    const question = await platform.call(ada, api.send, {
+      conversationId: chat.id,
+      clientMessageId: randomUUID(),
+      body: 'Who is in?',
+    });
+    const on = { conversationId: chat.id, messageId: question.id };
+    const emoji = ['👍', '🎉', '👀', '🙌', '🔥', '💯'];
+    const people = [ada, bob, cleo];
+    // Each reaction and edit locks the message, then the conversation; each reply locks the
+    // conversation, then refers to the message.
+    const work = [
+      ...people.flatMap((person) =>
+        emoji.map((e) => platform.call(person, api.addReaction, { ...on, emoji: e })),
+      ),
+      ...Array.from({ length: 18 }, (_, index) =>
+        platform.call(people[index % 3] as Person, api.send, {
+          conversationId: chat.id,
+          clientMessageId: randomUUID(),
+          body: `Me ${index}`,
+          replyToId: question.id,
+        }),
+      ),
+      ...Array.from({ length: 6 }, (_, index) =>
+        platform.call(ada, api.edit, { ...on, body: `Who is in? (${index})` }),
+      ),
+    ];
+    const outcomes = await Promise.allSettled(work);
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    const [stored] = await rowsOf<{ last_revision: string; revision: string; history: string }>(
+      `SELECT c.last_revision, m.revision,
+              (SELECT count(*) FROM conversation.messages_history h WHERE h.id = m.id) AS history
+       FROM conversation.conversations c JOIN conversation.messages m ON m.conversation_id = c.id
+       WHERE c.id = $1 AND m.id = $2`,
+      [chat.id, question.id],
+    );
+    // 18 reactions and 6 edits: revisions 1 to 24, the message's latest change the last of them.
+    expect(stored).toMatchObject({ last_revision: '24', revision: '24' });
+  });
+
   it('parallel sends in one conversation get unique, gapless sequence numbers', async () => {
     const chat = await platform.call(ada, api.createGroup, {
       title: 'Busy',

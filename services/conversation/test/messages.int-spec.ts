@@ -125,7 +125,7 @@ describe('messages: replies, reactions, edits, deletes, read receipts, limits', 
     const third = await send(ada, chat, 'Third');
     const changes = (afterRevision: number, throughSequence: number, limit?: number) =>
       platform.call(bob, api.changes, { conversationId: chat.id, afterRevision, throughSequence, limit });
-    expect(await changes(0, 3)).toEqual({ items: [], hasMore: false, lastRevision: 0 });
+    expect(await changes(0, 3)).toEqual({ items: [], hasMore: false, lastRevision: 0, coveredRevision: 0 });
 
     const edited = await platform.call(ada, api.edit, {
       conversationId: chat.id,
@@ -153,23 +153,34 @@ describe('messages: replies, reactions, edits, deletes, read receipts, limits', 
       [third.id, 5],
       [first.id, 6],
     ]);
-    expect(all).toMatchObject({ hasMore: false, lastRevision: 6 });
+    expect(all).toMatchObject({ hasMore: false, lastRevision: 6, coveredRevision: 6 });
     expect(all.items[0]?.reactions).toEqual([{ emoji: '🎉', count: 1, reactedByMe: false }]);
     expect(all.items[1]).toMatchObject({ body: null, deletedAt: expect.any(String) });
     expect(all.items[2]).toMatchObject({
       body: 'First',
       reactions: [{ emoji: '👍', count: 1, reactedByMe: true }],
     });
-    // Only the messages the reader has (up to a sequence number), after the revision it saw.
-    expect((await changes(4, 2)).items.map((item) => item.id)).toEqual([first.id]);
+    // Only the messages the reader has (up to a sequence number), after the revision it saw; the
+    // third was published before any change, so changes to it may take any revision above 0:
+    // none is covered for a reader who holds only the first two.
+    const upToSecond = await changes(4, 2);
+    expect(upToSecond.items.map((item) => item.id)).toEqual([first.id]);
+    expect(upToSecond).toMatchObject({ lastRevision: 6, coveredRevision: 0 });
+    const fourth = await send(bob, chat, 'Fourth');
+    await platform.call(owner, api.addReaction, { ...onSecond, messageId: fourth.id });
+    expect(await changes(6, 3)).toMatchObject({ items: [], lastRevision: 7, coveredRevision: 6 });
+    expect(await changes(6, 4)).toMatchObject({
+      items: [{ id: fourth.id, revision: 7 }],
+      coveredRevision: 7,
+    });
     // A page at a time, in revision order.
     const page = await changes(0, 3, 2);
-    expect(page).toMatchObject({ hasMore: true, lastRevision: 6 });
+    expect(page).toMatchObject({ hasMore: true, lastRevision: 7 });
     expect((await changes(page.items[1]?.revision ?? 0, 3, 2)).items.map((item) => item.id)).toEqual([
       first.id,
     ]);
     const { conversation } = await platform.call(bob, api.get, { conversationId: chat.id });
-    expect(conversation.lastRevision).toBe(6);
+    expect(conversation.lastRevision).toBe(7);
 
     const events = await publishedEvents(
       platform,
@@ -177,7 +188,7 @@ describe('messages: replies, reactions, edits, deletes, read receipts, limits', 
         (event.type.startsWith('reaction.') && event.payload['conversationId'] === chat.id) ||
         (event.type === 'message.edited' &&
           (event.payload['message'] as { conversationId?: string }).conversationId === chat.id),
-      5,
+      6,
     );
     expect(
       events.map((event) =>
@@ -185,7 +196,7 @@ describe('messages: replies, reactions, edits, deletes, read receipts, limits', 
           ? (event.payload['message'] as { revision: number }).revision
           : event.payload['revision'],
       ),
-    ).toEqual([1, 2, 3, 4, 6]);
+    ).toEqual([1, 2, 3, 4, 6, 7]);
     await expect(
       platform.call(outsider, api.changes, { conversationId: chat.id, afterRevision: 0, throughSequence: 3 }),
     ).rejects.toMatchObject({ code: 'forbidden' });

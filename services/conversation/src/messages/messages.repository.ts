@@ -102,16 +102,17 @@ const publishOpenStatement: PreparedStatement = {
         AND c.id IN (SELECT id FROM locked)
         AND c.deleted_at IS NULL AND NOT c.is_read_only AND NOT c.is_restricted
         AND NOT c.requires_approval
-      RETURNING c.id, c.tenant_id, c.last_sequence - n.sends AS base
+      RETURNING c.id, c.tenant_id, c.last_sequence - n.sends AS base, c.last_revision
    ), numbered AS (
-     SELECT f.*, nx.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS sequence
+     SELECT f.*, nx.base + row_number() OVER (PARTITION BY f.conversation_id ORDER BY f.ord) AS sequence,
+            nx.last_revision AS published_revision
      FROM fresh f JOIN next nx ON nx.id = f.conversation_id AND nx.tenant_id = f.tenant_id
    ), inserted AS (
      INSERT INTO conversation.messages
        (conversation_id, tenant_id, sender_id, client_message_id, body, attached_file_id, status,
-        sequence, published_at, created_at)
+        sequence, published_revision, published_at, created_at)
      SELECT n.conversation_id, n.tenant_id, n.sender_id, n.client_message_id, n.body,
-            n.attached::uuid[], 'published', n.sequence, clock.at, clock.at
+            n.attached::uuid[], 'published', n.sequence, n.published_revision, clock.at, clock.at
      FROM numbered n, clock
      ORDER BY n.conversation_id, n.sequence
      RETURNING id, conversation_id, sequence
@@ -161,13 +162,14 @@ export class MessagesRepository {
               SELECT 1 FROM conversation.messages d
               WHERE d.conversation_id = $1 AND d.sender_id = $3 AND d.client_message_id = $4
             )
-          RETURNING last_sequence, last_activity_at
+          RETURNING last_sequence, last_revision, last_activity_at
        ), inserted AS (
          INSERT INTO conversation.messages
            (conversation_id, tenant_id, sender_id, client_message_id, body, reply_to_id,
-            mentioned_user_id, attached_file_id, status, sequence, published_at, created_at)
+            mentioned_user_id, attached_file_id, status, sequence, published_revision, published_at,
+            created_at)
          SELECT $1, $2, $3, $4, $5, $6, $7::uuid[], $8::uuid[], 'published',
-                next.last_sequence, next.last_activity_at, next.last_activity_at
+                next.last_sequence, next.last_revision, next.last_activity_at, next.last_activity_at
          FROM next
          ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
          RETURNING *
@@ -278,7 +280,11 @@ export class MessagesRepository {
     return rows[0];
   }
 
-  /** A message of the conversation, locked until the transaction ends when `lock` is set. */
+  /**
+   * A message of the conversation, locked until the transaction ends when `lock` is set: against
+   * other changes, not against a reply's reference to it (FOR NO KEY UPDATE), so that a reply,
+   * which locks the conversation first, never waits for a change that waits for the conversation.
+   */
   async find(
     manager: EntityManager,
     conversationId: string,
@@ -287,7 +293,7 @@ export class MessagesRepository {
   ): Promise<MessageRow | undefined> {
     const rows: MessageRow[] = await manager.query(
       `SELECT ${columns} FROM conversation.messages m WHERE m.conversation_id = $1 AND m.id = $2
-       ${lock ? 'FOR UPDATE' : ''}`,
+       ${lock ? 'FOR NO KEY UPDATE' : ''}`,
       [conversationId, messageId],
     );
     return rows[0];
@@ -394,21 +400,27 @@ export class MessagesRepository {
 
   /**
    * Published messages up to a sequence number that changed after a revision number, in revision
-   * order, each with its reactions as `reader` sees them, and the conversation's latest revision
-   * number read in the same snapshot (so every change up to it is in these rows or in later
-   * pages). No rows at all when the conversation is not a live one of the reader's tenant.
+   * order, each with its reactions as `reader` sees them; with, read in the same snapshot, the
+   * conversation's latest revision number and the revision number the message after
+   * `throughSequence` was published at (changes to it and to later messages take higher ones).
+   * No rows at all when the conversation is not a live one of the reader's tenant.
    */
   async changed(
     dataSource: DataSource,
     page: PageOf,
     afterRevision: number,
     throughSequence: number,
-  ): Promise<{ rows: MessageViewRow[]; lastRevision: number } | undefined> {
-    const rows = await runPrepared<Partial<MessageViewRow> & { last_revision: string }>(
+  ): Promise<{ rows: MessageViewRow[]; lastRevision: number; nextPublishedAt: number | null } | undefined> {
+    const rows = await runPrepared<
+      Partial<MessageViewRow> & { last_revision: string; next_published_revision: string | null }
+    >(
       dataSource,
       {
         name: 'conversation-page-changed',
-        text: `SELECT c.last_revision::text AS last_revision, x.*
+        text: `SELECT c.last_revision::text AS last_revision,
+              (SELECT n.published_revision::text FROM conversation.messages n
+               WHERE n.conversation_id = c.id AND n.sequence = $6 + 1) AS next_published_revision,
+              x.*
        FROM conversation.conversations c
        LEFT JOIN LATERAL (
          SELECT ${columns}, COALESCE(r.reactions, '[]'::jsonb) AS reactions
@@ -426,23 +438,30 @@ export class MessagesRepository {
     if (first === undefined) {
       return undefined;
     }
-    const changed = rows.filter((row) => row.id !== null).map(({ last_revision: _last, ...row }) => row);
-    return { rows: changed as MessageViewRow[], lastRevision: Number(first.last_revision) };
+    const changed = rows
+      .filter((row) => row.id !== null)
+      .map(({ last_revision: _last, next_published_revision: _next, ...row }) => row);
+    return {
+      rows: changed as MessageViewRow[],
+      lastRevision: Number(first.last_revision),
+      nextPublishedAt: first.next_published_revision === null ? null : Number(first.next_published_revision),
+    };
   }
 
   /** Publishes a waiting message with the next sequence number of its conversation. */
   async approve(manager: EntityManager, message: MessageRow, moderatorId: string): Promise<MessageRow> {
-    const next: [Array<{ last_sequence: string }>, number] = await manager.query(
+    const next: [Array<{ last_sequence: string; last_revision: string }>, number] = await manager.query(
       `UPDATE conversation.conversations
           SET last_sequence = last_sequence + 1, last_activity_at = now()
-        WHERE id = $1 RETURNING last_sequence`,
+        WHERE id = $1 RETURNING last_sequence, last_revision`,
       [message.conversation_id],
     );
-    const sequence = (next[0][0] as { last_sequence: string }).last_sequence;
+    const taken = next[0][0] as { last_sequence: string; last_revision: string };
     return this.updateOne(
       manager,
-      `SET status = 'published', sequence = $2, published_at = now(), moderated_by_id = $3, moderated_at = now()`,
-      [message.id, sequence, moderatorId],
+      `SET status = 'published', sequence = $2, published_revision = $4, published_at = now(),
+           moderated_by_id = $3, moderated_at = now()`,
+      [message.id, taken.last_sequence, moderatorId, taken.last_revision],
     );
   }
 

@@ -23,18 +23,6 @@ import { ConversationSequence } from './conversation-sequence.js';
 /** Messages per catch-up or changes request (the conversation service's maximum). */
 const catchUpPage = 100;
 
-/**
- * How long a socket that caught up on changes is spared the live changes it already has (those
- * with a revision up to what its catch-up read, still on their way when it joined the room).
- */
-const seamHoldMs = 30_000;
-
-/** A socket that caught up on changes up to `revision`, and until when that matters. */
-interface Seam {
-  readonly revision: number;
-  readonly until: number;
-}
-
 /** How far a socket's catch-up got, or its outcome when it ended early. */
 type Progress<T> = T | { readonly ended: SyncOutcome };
 
@@ -53,8 +41,6 @@ class ConversationRoom {
   filling = false;
   /** The highest revision number released (or read when the room started). */
   lastRevision = 0;
-  /** Sockets that joined after catching up on changes, with the revision they caught up to. */
-  readonly seams = new Map<EdgeSocket, Seam>();
 
   constructor(readonly ref: RoomRef) {
     this.key = roomKey(ref);
@@ -256,10 +242,13 @@ export class ConversationRooms {
   }
 
   /**
-   * Sends a socket what it missed, then joins it to the room: the messages after `from`, and with
-   * `revision` the changed messages, as long as the room releases more of either while it reads.
-   * The last check and the join have no await between them, so the seam has no gap; the live
-   * changes it already has (read, but still on their way to the room) are kept from it (`seams`).
+   * Sends a socket what it missed, then joins it to the room: the messages after `from`, and the
+   * messages up to there that changed after `revision` (as they are now), as long as the room
+   * releases more of either while it reads. The last check and the join have no await between
+   * them, so the seam has no gap. Without `revision`, only the changes made while the socket
+   * catches up are sent: from the revision number read first, so that the one answered is safe to
+   * continue from. A change whose message was sent as it is after it may still come live: its
+   * revision is not above the message's (the client's rule, docs/realtime-edge.md).
    */
   private async catchUp(
     room: ConversationRoom,
@@ -270,14 +259,21 @@ export class ConversationRooms {
     // A socket syncing again leaves the room until it has caught up anew.
     void socket.leave(room.key);
     room.catchingUp.add(socket);
-    room.seams.delete(socket);
     const last = (): number => room.sequence.lastSequence as number;
     const missed = last() - from;
     if (missed > this.settings.syncMaxGap) {
       return this.reset(room, socket, missed);
     }
-    let cursor = from;
     let seen = revision;
+    if (seen === undefined) {
+      const now = await this.currentRevision(room, socket);
+      if (typeof now !== 'number') {
+        return now.ended;
+      }
+      seen = now;
+    }
+    let cursor = from;
+    let covered: number | undefined;
     let replayed = 0;
     let refreshed = 0;
     for (;;) {
@@ -287,33 +283,45 @@ export class ConversationRooms {
       }
       cursor = messages.cursor;
       replayed += messages.replayed;
-      if (seen !== undefined) {
-        const changes = await this.replayChanges(room, socket, seen, cursor);
-        if ('ended' in changes) {
-          return changes.ended;
-        }
-        seen = changes.revision;
-        refreshed += changes.refreshed;
-        if (refreshed > this.settings.syncMaxGap) {
-          return this.reset(room, socket, refreshed);
-        }
+      const changes = await this.replayChanges(room, socket, seen, cursor);
+      if ('ended' in changes) {
+        return changes.ended;
       }
-      const behind = cursor < last() || (seen !== undefined && seen < room.lastRevision);
+      // Asked again after what was read, a message comes again only when it changed again.
+      seen = Math.max(seen, changes.read);
+      covered = changes.covered;
+      refreshed += changes.refreshed;
+      if (refreshed > this.settings.syncMaxGap) {
+        return this.reset(room, socket, refreshed);
+      }
+      const behind = cursor < last() || changes.read < room.lastRevision;
       if (messages.stalled || !behind) {
         break;
       }
-    }
-    if (seen !== undefined) {
-      room.seams.set(socket, { revision: seen, until: Date.now() + seamHoldMs });
     }
     this.join(room, socket);
     return {
       status: 'synced',
       lastSequence: Math.max(cursor, last()),
-      lastRevision: seen ?? room.lastRevision,
+      lastRevision: covered ?? seen,
       replayed,
       refreshed,
     };
+  }
+
+  /** The conversation's revision number now: a `message.changes` page of no message. */
+  private async currentRevision(room: ConversationRoom, socket: EdgeSocket): Promise<Progress<number>> {
+    try {
+      const page = await this.rpc.request(
+        conversationRequests.changes,
+        { conversationId: room.ref.id, afterRevision: 0, throughSequence: 0, limit: 1 },
+        { token: socket.data.token },
+      );
+      return page.lastRevision;
+    } catch (error) {
+      this.leave(room, socket);
+      return { ended: refused(error) };
+    }
   }
 
   /** More was missed than the edge replays: the client reloads the history. */
@@ -382,14 +390,15 @@ export class ConversationRooms {
 
   /**
    * The messages up to sequence number `through` that changed after revision `after`, as they are
-   * now, in revision order; `revision`: every change up to it is in what was sent.
+   * now, in revision order; `read`: the conversation's revision number when the last page was
+   * read; `covered`: every change up to it is in what was sent.
    */
   private async replayChanges(
     room: ConversationRoom,
     socket: EdgeSocket,
     after: number,
     through: number,
-  ): Promise<Progress<{ revision: number; refreshed: number }>> {
+  ): Promise<Progress<{ read: number; covered: number; refreshed: number }>> {
     let cursor = after;
     let refreshed = 0;
     for (;;) {
@@ -418,10 +427,10 @@ export class ConversationRooms {
         refreshed += 1;
       }
       if (!page.hasMore || page.items.length === 0) {
-        return { revision: Math.max(cursor, page.lastRevision), refreshed };
+        return { read: page.lastRevision, covered: page.coveredRevision, refreshed };
       }
       if (refreshed > this.settings.syncMaxGap) {
-        return { revision: cursor, refreshed };
+        return { read: cursor, covered: after, refreshed };
       }
     }
   }
@@ -434,7 +443,6 @@ export class ConversationRooms {
   private leave(room: ConversationRoom, socket: EdgeSocket): void {
     room.members.delete(socket);
     room.catchingUp.delete(socket);
-    room.seams.delete(socket);
     socket.data.conversations.delete(room.ref.id);
     void socket.leave(room.key);
     if (room.members.size === 0) {
@@ -457,29 +465,10 @@ export class ConversationRooms {
 
   private releaseAll(room: ConversationRoom, envelopes: readonly EmitEnvelope[]): void {
     for (const envelope of envelopes) {
-      const revision = envelope.order?.revision;
-      if (revision === undefined) {
-        this.broadcaster.emit(room.ref, envelope);
-      } else {
-        this.broadcaster.emit(room.ref, envelope, this.caughtUpOn(room, revision));
-        room.lastRevision = Math.max(room.lastRevision, revision);
-      }
+      this.broadcaster.emit(room.ref, envelope);
+      room.lastRevision = Math.max(room.lastRevision, envelope.order?.revision ?? 0);
       this.afterRelease(room, envelope);
     }
-  }
-
-  /** The sockets whose catch-up already sent the change that took `revision`; forgets old seams. */
-  private caughtUpOn(room: ConversationRoom, revision: number): string[] {
-    const ids: string[] = [];
-    const now = Date.now();
-    for (const [socket, seam] of room.seams) {
-      if (seam.until < now) {
-        room.seams.delete(socket);
-      } else if (revision <= seam.revision) {
-        ids.push(socket.id);
-      }
-    }
-    return ids;
   }
 
   /** Who may no longer read the conversation stops following it. */

@@ -62,9 +62,9 @@ function follows(sequence: number | null): { order?: RoomOrder } {
   return sequence === null ? {} : { order: { sequence, creates: false } };
 }
 
-/** A change to published message `sequence`, which took `revision`. */
+/** A change to published message `sequence`, which took `revision` (0: an event from before revisions). */
 function changes(sequence: number, revision: number): { order: RoomOrder } {
-  return { order: { sequence, creates: false, revision } };
+  return { order: { sequence, creates: false, ...(revision > 0 ? { revision } : {}) } };
 }
 
 /**

@@ -16,14 +16,11 @@ export class RoomBroadcaster {
     private readonly metrics: EdgeMetrics,
   ) {}
 
-  /** The envelope's event to every socket of the room here, but those it or `exceptSocketIds` except. */
-  emit(room: RoomRef, envelope: EmitEnvelope, exceptSocketIds: readonly string[] = []): void {
+  /** The envelope's event to every socket of the room here, but those it excepts. */
+  emit(room: RoomRef, envelope: EmitEnvelope): void {
     const server = this.sockets.server;
     const key = roomKey(room);
     let target = server.to(key);
-    if (exceptSocketIds.length > 0) {
-      target = target.except([...exceptSocketIds]);
-    }
     if (envelope.exceptSocketId !== undefined) {
       target = target.except(envelope.exceptSocketId);
     }
