@@ -86,8 +86,11 @@ async function main(): Promise<void> {
       process.stdout.write(`written to ${file}\n`);
     } finally {
       await app.close();
-      await deleteNamespaceStreams(await jetstreamManager(nats), new Namespace(namespace));
-      await nats.drain();
+      try {
+        await deleteNamespaceStreams(await jetstreamManager(nats), new Namespace(namespace));
+      } finally {
+        await nats.drain();
+      }
     }
   } finally {
     await admin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));

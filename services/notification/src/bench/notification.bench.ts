@@ -293,8 +293,11 @@ async function main(): Promise<void> {
     } finally {
       service.kill('SIGTERM');
       await stopped;
-      await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
-      await nats.drain();
+      try {
+        await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
+      } finally {
+        await nats.drain();
+      }
     }
   } finally {
     await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));

@@ -116,8 +116,11 @@ async function main(): Promise<void> {
       jwksResponder.unsubscribe();
       service.kill('SIGTERM');
       await stopped;
-      await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
-      await nats.drain();
+      try {
+        await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
+      } finally {
+        await nats.drain();
+      }
     }
   } finally {
     await admin(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

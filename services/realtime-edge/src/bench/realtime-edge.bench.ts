@@ -23,6 +23,7 @@ import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { cpuShare, cpuTimes, pidsNamed, processCpuSeconds, type CpuShare } from '@parley/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
+import { ensureServiceAccount } from '@parley/permissions';
 
 /**
  * Realtime edge benchmark. Starts identity, permission, conversation and three edge instances as
@@ -52,7 +53,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const operatorPassword = 'bench-operator-password';
 const accountPassword = 'bench-conversation-account';
 const userPassword = 'bench-user-password';
-const platformServiceSetId = '0190a000-0000-7000-8000-000000000007';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -303,21 +303,17 @@ async function main(): Promise<void> {
       password: operatorPassword,
     });
     await untilHeld(rpc, operator.user.id, operator.accessToken, 'permission:assignment:create');
-    const account = await rpc.request(
-      identityRequests.createUser,
-      {
+    // The conversation service's own account, as the set-up Job makes it in a deployment.
+    await ensureServiceAccount({
+      rpc,
+      operator: { email: 'operator@parley.local', password: operatorPassword },
+      account: {
+        tenant: 'platform',
         email: 'conversation@parley.bench',
         password: accountPassword,
         fullName: 'Conversation',
-        kind: 'service',
       },
-      { token: operator.accessToken },
-    );
-    await rpc.request(
-      permissionRequests.createAssignment,
-      { actorId: account.id, permissionSetId: platformServiceSetId },
-      { token: operator.accessToken },
-    );
+    });
     await stack.start('conversation', {
       DATABASE_URL: conversationDb,
       SERVICE_ACCOUNT_TENANT: 'platform',
@@ -398,8 +394,11 @@ async function main(): Promise<void> {
   } finally {
     closeAll(sockets);
     await stack.stop();
-    await deleteNamespaceStreams(await jetstreamManager(nats), stack.namespace);
-    await nats.drain();
+    try {
+      await deleteNamespaceStreams(await jetstreamManager(nats), stack.namespace);
+    } finally {
+      await nats.drain();
+    }
   }
 }
 
