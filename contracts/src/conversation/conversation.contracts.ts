@@ -410,7 +410,16 @@ export const conversationEvents = {
     entity: 'participant',
     event: 'joined',
     summary: 'A user became a participant: added, or joined a public group',
-    payload: participantChange,
+    payload: participantChange.extend({
+      lastRevision: z
+        .number()
+        .int()
+        .default(0)
+        .describe(
+          'The conversation’s revision number when they joined (with lastReadSequence): changes to the ' +
+            'messages they receive take higher ones',
+        ),
+    }),
   }),
   participantLeft: defineEvent({
     service,

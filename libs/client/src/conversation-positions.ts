@@ -9,18 +9,34 @@ export type Arrival = 'next' | 'repeat' | 'gap';
  */
 export type Standpoint = number | ConversationPosition;
 
+/** A change to a message: of its text (an edit, a deletion), or one user's reaction. */
+export type Change =
+  | { readonly kind: 'text'; readonly messageId: string; readonly revision: number }
+  | {
+      readonly kind: 'reaction';
+      readonly messageId: string;
+      readonly userId: string;
+      readonly emoji: string;
+      readonly revision: number;
+    };
+
 /**
- * The revision numbers seen of one conversation: every one up to `through` (as a change, or in a
- * message sent as it is after it), some after it, and the messages sent as they are at a revision
- * above `through` (a change to one of them up to that revision is in it already).
+ * The revision numbers seen of one conversation: every one up to `through` (as a change, or inside
+ * a message given as it is after it; undefined until known), and those seen after it. Above
+ * `through`, per message, the revision of the text and of the reactions the client was last given,
+ * and of the last change of each user's reaction: a change at or below them is in what it has.
  */
 interface Revisions {
-  through: number;
+  through: number | undefined;
   readonly ahead: Set<number>;
-  readonly states: Map<string, number>;
-  /** `through` when `states` was last pruned. */
-  prunedAt: number;
+  readonly texts: Map<string, number>;
+  readonly reactions: Map<string, number>;
+  /** `through` when the maps were last pruned. */
+  prunedAt: number | undefined;
 }
+
+/** Entries remembered per conversation and map, above `through`. */
+const maxRemembered = 10_000;
 
 /**
  * The last sequence number seen in each followed conversation, and the revision number up to which
@@ -35,9 +51,8 @@ export class ConversationPositions {
   snapshot(): Record<string, Standpoint> {
     const standpoints: Record<string, Standpoint> = {};
     for (const [conversationId, sequence] of this.last) {
-      const revisions = this.revisions.get(conversationId);
-      standpoints[conversationId] =
-        revisions === undefined ? sequence : { sequence, revision: revisions.through };
+      const revision = this.revision(conversationId);
+      standpoints[conversationId] = revision === undefined ? sequence : { sequence, revision };
     }
     return standpoints;
   }
@@ -75,17 +90,8 @@ export class ConversationPositions {
 
   /** Every change up to `revision` was seen (a catch-up sent it); never backwards. */
   setRevision(conversationId: string, revision: number): void {
-    const revisions = this.revisions.get(conversationId);
-    if (revisions === undefined) {
-      this.revisions.set(conversationId, {
-        through: revision,
-        ahead: new Set(),
-        states: new Map(),
-        prunedAt: revision,
-      });
-      return;
-    }
-    revisions.through = Math.max(revisions.through, revision);
+    const revisions = this.revisionsOf(conversationId);
+    revisions.through = Math.max(revisions.through ?? revision, revision);
     settle(revisions);
   }
 
@@ -110,64 +116,112 @@ export class ConversationPositions {
     return 'next';
   }
 
-  /** A message was sent as it is at `revision` (a catch-up): changes to it up to there are in it. */
-  noteState(conversationId: string, messageId: string, revision: number): void {
-    const revisions = this.revisions.get(conversationId);
-    if (revisions === undefined || revision <= revisions.through) {
+  /**
+   * A message was given to the client as it is at `revision`, with its reactions (`withReactions`:
+   * a catch-up) or without (an edit, a deletion): changes to it up to there are in it.
+   */
+  noteState(conversationId: string, messageId: string, revision: number, withReactions: boolean): void {
+    const revisions = this.revisionsOf(conversationId);
+    if (revision <= (revisions.through ?? 0)) {
       return;
     }
-    if (revisions.states.size >= maxStates) {
-      revisions.states.clear();
+    remember(revisions.texts, messageId, revision);
+    if (withReactions) {
+      remember(revisions.reactions, messageId, revision);
     }
-    revisions.states.set(messageId, Math.max(revisions.states.get(messageId) ?? 0, revision));
   }
 
   /**
-   * Takes a change (an edit, a deletion, a reaction) to a message that took `revision`: false when
-   * it was seen already, as a change or in the message sent as it is after it. Changes may arrive
-   * out of order; the revision number moves over those without a gap. A conversation whose
-   * revision number is not known takes every change.
+   * Takes a change to a message: false when the client has it already — the same change again, or
+   * one the client's copy is newer than (an older edit arriving after a newer one, a change inside
+   * a message given as it is after it). Changes may arrive out of order; the revision number moves
+   * over those without a gap.
    */
-  acceptChange(conversationId: string, messageId: string, revision: number): boolean {
-    const revisions = this.revisions.get(conversationId);
-    if (revisions === undefined) {
-      return true;
-    }
-    if (revision <= revisions.through || revisions.ahead.has(revision)) {
+  acceptChange(conversationId: string, change: Change): boolean {
+    const revisions = this.revisionsOf(conversationId);
+    const { revision } = change;
+    if (revision <= (revisions.through ?? 0) || revisions.ahead.has(revision)) {
       return false;
     }
+    if (revisions.through === undefined && revisions.ahead.size >= maxRemembered) {
+      // Not settled until the revision number is known: keep it bounded meanwhile.
+      revisions.ahead.clear();
+    }
     revisions.ahead.add(revision);
-    const inState = (revisions.states.get(messageId) ?? 0) >= revision;
+    let isNew: boolean;
+    if (change.kind === 'text') {
+      isNew = (revisions.texts.get(change.messageId) ?? 0) < revision;
+      if (isNew) {
+        remember(revisions.texts, change.messageId, revision);
+      }
+    } else {
+      // Reactions of different users commute; one user's reaction and its taking back do not.
+      const key = `${change.messageId} ${change.userId} ${change.emoji}`;
+      isNew =
+        (revisions.reactions.get(change.messageId) ?? 0) < revision &&
+        (revisions.reactions.get(key) ?? 0) < revision;
+      if (isNew) {
+        remember(revisions.reactions, key, revision);
+      }
+    }
     settle(revisions);
-    return !inState;
+    return isNew;
   }
 
   /** Whether a revision is missing below one seen: changes that should have come did not (yet). */
   hasRevisionGap(conversationId: string): boolean {
-    return (this.revisions.get(conversationId)?.ahead.size ?? 0) > 0;
+    const revisions = this.revisions.get(conversationId);
+    return revisions?.through !== undefined && revisions.ahead.size > 0;
+  }
+
+  private revisionsOf(conversationId: string): Revisions {
+    let revisions = this.revisions.get(conversationId);
+    if (revisions === undefined) {
+      revisions = {
+        through: undefined,
+        ahead: new Set(),
+        texts: new Map(),
+        reactions: new Map(),
+        prunedAt: undefined,
+      };
+      this.revisions.set(conversationId, revisions);
+    }
+    return revisions;
   }
 }
 
-/** Messages remembered per conversation as sent at a revision above `through`. */
-const maxStates = 10_000;
+function remember(map: Map<string, number>, key: string, revision: number): void {
+  if (map.size >= maxRemembered && !map.has(key)) {
+    map.clear();
+  }
+  map.set(key, Math.max(map.get(key) ?? 0, revision));
+}
 
 /** Moves `through` over the revisions seen after it without a gap; forgets what it passed. */
 function settle(revisions: Revisions): void {
+  const through = revisions.through;
+  if (through === undefined) {
+    return;
+  }
   for (const revision of revisions.ahead) {
-    if (revision <= revisions.through) {
+    if (revision <= through) {
       revisions.ahead.delete(revision);
     }
   }
-  while (revisions.ahead.delete(revisions.through + 1)) {
-    revisions.through += 1;
+  let next = through;
+  while (revisions.ahead.delete(next + 1)) {
+    next += 1;
   }
-  if (revisions.prunedAt === revisions.through) {
+  revisions.through = next;
+  if (revisions.prunedAt === next) {
     return;
   }
-  revisions.prunedAt = revisions.through;
-  for (const [messageId, revision] of revisions.states) {
-    if (revision <= revisions.through) {
-      revisions.states.delete(messageId);
+  revisions.prunedAt = next;
+  for (const map of [revisions.texts, revisions.reactions]) {
+    for (const [key, revision] of map) {
+      if (revision <= next) {
+        map.delete(key);
+      }
     }
   }
 }

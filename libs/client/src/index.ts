@@ -1,4 +1,9 @@
-export { ConversationPositions, type Arrival, type Standpoint } from './conversation-positions.js';
+export {
+  ConversationPositions,
+  type Arrival,
+  type Change,
+  type Standpoint,
+} from './conversation-positions.js';
 export {
   newClientMessageId,
   ParleyClient,

@@ -183,6 +183,7 @@ describe('ParleyClient', () => {
     const c = randomUUID();
     const participant = (userId: string, conversationId: string) => ({
       conversationId,
+      lastRevision: 7,
       participant: {
         conversationId,
         userId,
@@ -221,7 +222,7 @@ describe('ParleyClient', () => {
     socket.emit('participant:added', participant(randomUUID(), c));
     socket.emit('sync:reset', { conversationId: a, lastSequence: 12, missed: 12 });
     await until(() => reset.length === 1);
-    expect(sdk.followed()).toEqual({ [a]: { sequence: 12, revision: 3 }, [b]: 5 });
+    expect(sdk.followed()).toEqual({ [a]: { sequence: 12, revision: 3 }, [b]: { sequence: 5, revision: 7 } });
     socket.emit('participant:removed', { conversationId: b, userId: me, removedById: null });
     socket.emit('conversation:deleted', { conversationId: a, deletedById: b });
     socket.emit('participant:removed', { conversationId: c, userId: randomUUID(), removedById: null });

@@ -13,7 +13,7 @@ import {
   type SocketEventPayloadOf,
   type SyncOutcome,
 } from '@parley/contracts';
-import { ConversationPositions, type Standpoint } from './conversation-positions.js';
+import { ConversationPositions, type Change, type Standpoint } from './conversation-positions.js';
 
 /** Every server event by name, with its payload. */
 export type ServerEvents = {
@@ -328,13 +328,14 @@ export class ParleyClient {
         return;
       case events.messageRefreshed.event: {
         const message = payload as MessageView;
-        this.positions.noteState(message.conversationId, message.id, message.revision);
+        this.positions.noteState(message.conversationId, message.id, message.revision, true);
         break;
       }
       case events.messageUpdated.event:
       case events.messageDeleted.event: {
         const { message } = payload as ServerEvents['message:updated'];
-        if (!this.isNewChange(message.conversationId, message.id, message.revision)) {
+        const change = { kind: 'text', messageId: message.id, revision: message.revision } as const;
+        if (!this.isNewChange(message.conversationId, change)) {
           return;
         }
         break;
@@ -342,7 +343,8 @@ export class ParleyClient {
       case events.reactionAdded.event:
       case events.reactionRemoved.event: {
         const reaction = payload as ServerEvents['reaction:added'];
-        if (!this.isNewChange(reaction.conversationId, reaction.messageId, reaction.revision)) {
+        const change = { kind: 'reaction', ...reaction } as const;
+        if (!this.isNewChange(reaction.conversationId, change)) {
           return;
         }
         break;
@@ -374,7 +376,7 @@ export class ParleyClient {
     if (arrival === 'next') {
       if (message.revision > 0) {
         // Sent by a catch-up as it is now: changes up to its revision are in it.
-        this.positions.noteState(message.conversationId, message.id, message.revision);
+        this.positions.noteState(message.conversationId, message.id, message.revision, true);
       }
       this.deliver(events.messageNew.event, message);
     } else if (arrival === 'gap' && !this.resyncing.has(message.conversationId)) {
@@ -392,11 +394,11 @@ export class ParleyClient {
    * only their sender and always count. A revision that stays missing (its change came only in a
    * message sent as it is after it) is settled by syncing the conversation again.
    */
-  private isNewChange(conversationId: string, messageId: string, revision: number): boolean {
-    if (revision === 0) {
+  private isNewChange(conversationId: string, change: Change): boolean {
+    if (change.revision === 0) {
       return true;
     }
-    const isNew = this.positions.acceptChange(conversationId, messageId, revision);
+    const isNew = this.positions.acceptChange(conversationId, change);
     if (this.positions.hasRevisionGap(conversationId) && !this.gapChecks.has(conversationId)) {
       this.gapChecks.set(
         conversationId,
@@ -428,11 +430,16 @@ export class ParleyClient {
       const joined = joinedPayload.safeParse(payload);
       const participant = joined.success ? joined.data.participant : undefined;
       if (
+        joined.success &&
         participant !== undefined &&
         participant.userId === this.userId() &&
         !this.positions.has(participant.conversationId)
       ) {
-        this.positions.set(participant.conversationId, participant.lastReadSequence);
+        // Where the user joined: changes to the messages they receive take later revisions.
+        this.positions.place(participant.conversationId, {
+          sequence: participant.lastReadSequence,
+          revision: joined.data.lastRevision,
+        });
       }
     } else if (event === events.participantRemoved.event) {
       const left = leftPayload.safeParse(payload);

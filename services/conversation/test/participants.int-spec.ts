@@ -90,6 +90,17 @@ describe('participants: joining, adding, removing, standings, expiry, tenants', 
       [ada.id, 'member', owner.id],
       [bob.id, 'guest', owner.id],
     ]);
+    // A change before Cleo joins: she starts at the conversation's revision then.
+    const welcome = await platform.call(owner, api.send, {
+      conversationId: closed.id,
+      clientMessageId: randomUUID(),
+      body: 'Welcome',
+    });
+    await platform.call(ada, api.addReaction, {
+      conversationId: closed.id,
+      messageId: welcome.id,
+      emoji: '👋',
+    });
     const twice = await platform.call(owner, api.addParticipants, {
       conversationId: closed.id,
       participants: [{ userId: ada.id }, { userId: cleo.id }],
@@ -123,6 +134,8 @@ describe('participants: joining, adding, removing, standings, expiry, tenants', 
       bob.id,
       cleo.id,
     ]);
+    expect(joined.map((event) => event.payload['lastRevision'])).toEqual([0, 0, 1]);
+    expect(joined[2]?.payload['participant']).toMatchObject({ lastReadSequence: 1 });
   });
 
   it('only those who may change the group make administrators; administrators add members', async () => {

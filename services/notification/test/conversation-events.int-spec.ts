@@ -313,10 +313,12 @@ describe('notifications from conversation and file events', () => {
     const fay = await platform.user(tenantId, { fullName: 'Fay' });
     const added = await conversationEvent(events.participantJoined, {
       conversationId: group.id,
+      lastRevision: 0,
       participant: participantOf(group.id, eve.userId, { addedById: ann.userId, standing: 'guest' }),
     });
     const joined = await conversationEvent(events.participantJoined, {
       conversationId: group.id,
+      lastRevision: 0,
       participant: participantOf(group.id, fay.userId),
     });
     const [row] = (await platform.notificationsOf(eve.userId)).filter(
@@ -345,6 +347,7 @@ describe('notifications from conversation and file events', () => {
     const gus = await platform.user(tenantId, { fullName: 'Gus' });
     await conversationEvent(events.participantJoined, {
       conversationId: group.id,
+      lastRevision: 0,
       participant: participantOf(group.id, gus.userId, {
         validUntil: new Date(Date.now() + 60_000).toISOString(),
       }),
@@ -448,6 +451,7 @@ describe('notifications from conversation and file events', () => {
     const hal = await platform.user(tenantId, { fullName: 'Hal', status: 'suspended' });
     await conversationEvent(events.participantJoined, {
       conversationId: group.id,
+      lastRevision: 0,
       participant: participantOf(group.id, hal.userId),
     });
     const message = await conversationEvent(events.messageCreated, {

@@ -267,6 +267,8 @@ export class ParticipantsService {
     await this.outbox.append(manager, conversationEvents.participantJoined, conversation.tenant_id, {
       conversationId: conversation.id,
       participant: toParticipant(row),
+      // Read under the conversation's lock, with the sequence number the newcomer starts at.
+      lastRevision: int(conversation.last_revision),
     });
     return row;
   }

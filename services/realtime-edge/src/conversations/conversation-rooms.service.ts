@@ -3,6 +3,7 @@ import {
   conversationRequests,
   ParleyError,
   realtimeEvents,
+  type ConversationPosition,
   type EmitEnvelope,
   type ErrorEnvelope,
   type MessageView,
@@ -143,14 +144,15 @@ export class ConversationRooms {
 
   /**
    * The user was added to a conversation (or one was created with them): their sockets here that
-   * do not follow it yet start following it after `from`, the sequence number they joined at.
+   * do not follow it yet start following it from where they joined (the sequence and revision
+   * numbers of the conversation then).
    */
-  followForUser(tenantId: string, userId: string, conversationId: string, from: number): void {
+  followForUser(tenantId: string, userId: string, conversationId: string, from: ConversationPosition): void {
     for (const socket of this.registry.socketsOf(tenantId, userId)) {
       if (socket.data.conversations.has(conversationId)) {
         continue;
       }
-      void this.follow(socket, conversationId, from).then((outcome) => {
+      void this.follow(socket, conversationId, from.sequence, from.revision).then((outcome) => {
         if (outcome.status === 'refused') {
           this.logger.debug(
             { conversationId, code: outcome.error.code },
@@ -256,21 +258,23 @@ export class ConversationRooms {
     from: number,
     revision: number | undefined,
   ): Promise<SyncOutcome> {
+    const last = (): number => room.sequence.lastSequence as number;
+    let seen = revision;
+    if (seen === undefined) {
+      // Read while a socket syncing again is still in the room: what changes from then on reaches
+      // it live or in the catch-up below.
+      const now = await this.revisionAt(room, socket, 0);
+      if ('ended' in now) {
+        return now.ended;
+      }
+      seen = now.read;
+    }
     // A socket syncing again leaves the room until it has caught up anew.
     void socket.leave(room.key);
     room.catchingUp.add(socket);
-    const last = (): number => room.sequence.lastSequence as number;
     const missed = last() - from;
     if (missed > this.settings.syncMaxGap) {
-      return this.reset(room, socket, missed);
-    }
-    let seen = revision;
-    if (seen === undefined) {
-      const now = await this.currentRevision(room, socket);
-      if (typeof now !== 'number') {
-        return now.ended;
-      }
-      seen = now;
+      return this.reset(room, socket, missed, revision);
     }
     let cursor = from;
     let covered: number | undefined;
@@ -292,7 +296,7 @@ export class ConversationRooms {
       covered = changes.covered;
       refreshed += changes.refreshed;
       if (refreshed > this.settings.syncMaxGap) {
-        return this.reset(room, socket, refreshed);
+        return this.reset(room, socket, refreshed, revision);
       }
       const behind = cursor < last() || changes.read < room.lastRevision;
       if (messages.stalled || !behind) {
@@ -303,37 +307,63 @@ export class ConversationRooms {
     return {
       status: 'synced',
       lastSequence: Math.max(cursor, last()),
-      lastRevision: covered ?? seen,
+      // Never below the revision the client gave: it has seen every change up to that one.
+      lastRevision: Math.max(covered ?? 0, revision ?? 0),
       replayed,
       refreshed,
     };
   }
 
-  /** The conversation's revision number now: a `message.changes` page of no message. */
-  private async currentRevision(room: ConversationRoom, socket: EdgeSocket): Promise<Progress<number>> {
-    try {
-      const page = await this.rpc.request(
-        conversationRequests.changes,
-        { conversationId: room.ref.id, afterRevision: 0, throughSequence: 0, limit: 1 },
-        { token: socket.data.token },
-      );
-      return page.lastRevision;
-    } catch (error) {
-      this.leave(room, socket);
-      return { ended: refused(error) };
-    }
-  }
-
-  /** More was missed than the edge replays: the client reloads the history. */
-  private reset(room: ConversationRoom, socket: EdgeSocket, missed: number): SyncOutcome {
+  /**
+   * More was missed than the edge replays: the client reloads the history, and continues from
+   * `lastSequence` and a revision that covers every change to the messages up to it (never below
+   * the one it gave).
+   */
+  private async reset(
+    room: ConversationRoom,
+    socket: EdgeSocket,
+    missed: number,
+    revision: number | undefined,
+  ): Promise<SyncOutcome> {
     const lastSequence = room.sequence.lastSequence as number;
+    const now = await this.revisionAt(room, socket, lastSequence);
+    if ('ended' in now) {
+      return now.ended;
+    }
     this.broadcaster.emitTo(socket, realtimeEvents.syncReset.event, {
       conversationId: room.ref.id,
       lastSequence,
       missed,
     });
     this.join(room, socket);
-    return { status: 'reset', lastSequence, lastRevision: room.lastRevision, missed };
+    return { status: 'reset', lastSequence, lastRevision: Math.max(now.covered, revision ?? 0), missed };
+  }
+
+  /**
+   * The conversation's revision number now (`read`), and the one that covers every change to the
+   * messages up to `through` (`covered`): a `message.changes` page of no message.
+   */
+  private async revisionAt(
+    room: ConversationRoom,
+    socket: EdgeSocket,
+    through: number,
+  ): Promise<Progress<{ read: number; covered: number }>> {
+    try {
+      const page = await this.rpc.request(
+        conversationRequests.changes,
+        {
+          conversationId: room.ref.id,
+          afterRevision: Number.MAX_SAFE_INTEGER,
+          throughSequence: through,
+          limit: 1,
+        },
+        { token: socket.data.token },
+      );
+      return { read: page.lastRevision, covered: page.coveredRevision };
+    } catch (error) {
+      this.leave(room, socket);
+      return { ended: refused(error) };
+    }
   }
 
   /**

@@ -60,18 +60,19 @@ export class RoomDispatcher implements OnModuleInit {
       const parsed = createdPayload.safeParse(envelope.data);
       if (parsed.success) {
         const { conversation } = parsed.data;
-        this.conversations.followForUser(room.tenantId, room.id, conversation.id, conversation.lastSequence);
+        this.conversations.followForUser(room.tenantId, room.id, conversation.id, {
+          sequence: conversation.lastSequence,
+          revision: conversation.lastRevision,
+        });
       }
     } else if (envelope.event === realtimeEvents.participantAdded.event) {
       const parsed = joinedPayload.safeParse(envelope.data);
       if (parsed.success && parsed.data.participant.userId === room.id) {
-        const { participant } = parsed.data;
-        this.conversations.followForUser(
-          room.tenantId,
-          room.id,
-          participant.conversationId,
-          participant.lastReadSequence,
-        );
+        const { participant, lastRevision } = parsed.data;
+        this.conversations.followForUser(room.tenantId, room.id, participant.conversationId, {
+          sequence: participant.lastReadSequence,
+          revision: lastRevision,
+        });
       }
     }
   }
