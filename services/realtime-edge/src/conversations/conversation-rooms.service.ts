@@ -5,6 +5,9 @@ import {
   realtimeEvents,
   type ConversationPosition,
   type EmitEnvelope,
+  type RequestContract,
+  type RequestOf,
+  type ResponseOf,
   type ErrorEnvelope,
   type MessageView,
   type RoomRef,
@@ -348,22 +351,38 @@ export class ConversationRooms {
     socket: EdgeSocket,
     through: number,
   ): Promise<Progress<{ read: number; covered: number }>> {
+    const answer = await this.ask(room, socket, conversationRequests.changes, {
+      conversationId: room.ref.id,
+      afterRevision: Number.MAX_SAFE_INTEGER,
+      throughSequence: through,
+      limit: 1,
+    });
+    return 'ended' in answer
+      ? answer
+      : { read: answer.reply.lastRevision, covered: answer.reply.coveredRevision };
+  }
+
+  /**
+   * A request of a socket's catch-up, with its token; ends the catch-up (`ended`) when it fails, or
+   * when the socket stopped following meanwhile.
+   */
+  private async ask<C extends RequestContract>(
+    room: ConversationRoom,
+    socket: EdgeSocket,
+    contract: C,
+    payload: RequestOf<C>,
+  ): Promise<Progress<{ reply: ResponseOf<C> }>> {
+    let reply: ResponseOf<C>;
     try {
-      const page = await this.rpc.request(
-        conversationRequests.changes,
-        {
-          conversationId: room.ref.id,
-          afterRevision: Number.MAX_SAFE_INTEGER,
-          throughSequence: through,
-          limit: 1,
-        },
-        { token: socket.data.token },
-      );
-      return { read: page.lastRevision, covered: page.coveredRevision };
+      reply = await this.rpc.request(contract, payload, { token: socket.data.token });
     } catch (error) {
       this.leave(room, socket);
       return { ended: refused(error) };
     }
+    if (!room.members.has(socket) || !socket.connected) {
+      return { ended: stoppedFollowing() };
+    }
+    return { reply };
   }
 
   /**
@@ -380,20 +399,15 @@ export class ConversationRooms {
     let cursor = from;
     let replayed = 0;
     while (cursor < last()) {
-      let page;
-      try {
-        page = await this.rpc.request(
-          conversationRequests.catchUp,
-          { conversationId, afterSequence: cursor, limit: catchUpPage },
-          { token: socket.data.token },
-        );
-      } catch (error) {
-        this.leave(room, socket);
-        return { ended: refused(error) };
+      const answer = await this.ask(room, socket, conversationRequests.catchUp, {
+        conversationId,
+        afterSequence: cursor,
+        limit: catchUpPage,
+      });
+      if ('ended' in answer) {
+        return answer;
       }
-      if (!room.members.has(socket) || !socket.connected) {
-        return { ended: stoppedFollowing() };
-      }
+      const page = answer.reply;
       // Only up to what the room has released: what comes after reaches the socket through the room.
       const ceiling = last();
       const before = cursor;
@@ -432,25 +446,16 @@ export class ConversationRooms {
     let cursor = after;
     let refreshed = 0;
     for (;;) {
-      let page;
-      try {
-        page = await this.rpc.request(
-          conversationRequests.changes,
-          {
-            conversationId: room.ref.id,
-            afterRevision: cursor,
-            throughSequence: through,
-            limit: catchUpPage,
-          },
-          { token: socket.data.token },
-        );
-      } catch (error) {
-        this.leave(room, socket);
-        return { ended: refused(error) };
+      const answer = await this.ask(room, socket, conversationRequests.changes, {
+        conversationId: room.ref.id,
+        afterRevision: cursor,
+        throughSequence: through,
+        limit: catchUpPage,
+      });
+      if ('ended' in answer) {
+        return answer;
       }
-      if (!room.members.has(socket) || !socket.connected) {
-        return { ended: stoppedFollowing() };
-      }
+      const page = answer.reply;
       for (const message of page.items) {
         this.broadcaster.emitTo(socket, realtimeEvents.messageRefreshed.event, message);
         cursor = Math.max(cursor, message.revision);
