@@ -128,6 +128,7 @@ export const realtimeCommands = {
   messageEdit: relay('message:edit', conversationRequests.edit),
   messageDelete: relay('message:delete', conversationRequests.deleteMessage),
   messageHistory: relay('message:history', conversationRequests.history),
+  messageChanges: relay('message:changes', conversationRequests.changes),
   messageRead: relay('message:read', conversationRequests.markRead),
   reactionAdd: relay('reaction:add', conversationRequests.addReaction),
   reactionRemove: relay('reaction:remove', conversationRequests.removeReaction),

@@ -741,6 +741,18 @@ describe('delivery through the edge, two instances', () => {
       ).toMatchObject({ removed: true });
       const history = await succeed(other, commands.messageHistory, { conversationId: group.id });
       expect(history.items.map((item) => item.id)).toEqual([message.id]);
+      // The reaction and its taking back: two revisions; the message as it is after them.
+      const changes = await succeed(other, commands.messageChanges, {
+        conversationId: group.id,
+        afterRevision: 0,
+        throughSequence: message.sequence as number,
+      });
+      expect(changes).toMatchObject({
+        items: [{ id: message.id, revision: 2, reactions: [] }],
+        hasMore: false,
+        lastRevision: 2,
+        coveredRevision: 2,
+      });
       const participants = await succeed(socket, commands.participantList, { conversationId: group.id });
       expect(participants.items.map((item) => item.userId).sort()).toEqual([alice.id, carol.id].sort());
       const mine = await succeed(other, commands.conversationList, {});

@@ -66,6 +66,15 @@ export class RelayGateway {
     return this.relay.forward(socket, conversationRequests.history, payload);
   }
 
+  @SubscribeMessage(commands.messageChanges.event)
+  @AuthenticatedOnly()
+  changes(
+    @ConnectedSocket() socket: EdgeSocket,
+    @MessageBody() payload: Payload<typeof commands.messageChanges>,
+  ) {
+    return this.relay.forward(socket, conversationRequests.changes, payload);
+  }
+
   @SubscribeMessage(commands.messageRead.event)
   @AuthenticatedOnly()
   read(@ConnectedSocket() socket: EdgeSocket, @MessageBody() payload: Payload<typeof commands.messageRead>) {
