@@ -57,12 +57,14 @@ export const realtimeEdgeConfig = defineConfig({
     min: 1,
   }),
   REALTIME_USER_RATE: env.int({
-    description: "Client events per second all of a user's sockets on one instance may send on average",
+    description:
+      "Client events per second all of a user's sockets may send on average, shared among the instances they are on",
     default: '50',
     min: 1,
   }),
   REALTIME_USER_BURST: env.int({
-    description: "Client events all of a user's sockets on one instance may send at once",
+    description:
+      "Client events all of a user's sockets may send at once, shared among the instances they are on",
     default: '100',
     min: 1,
   }),

@@ -10,6 +10,7 @@ import { EDGE_SETTINGS, type EdgeSettings } from '../realtime-edge.options.js';
 import { presenceRoom } from '../rooms/room-keys.js';
 import { RoomSubscriptions } from '../rooms/room-subscriptions.service.js';
 import { SocketRooms } from '../rooms/socket-rooms.service.js';
+import { CommandGate } from '../socket/command-gate.js';
 import { sessionOf, type EdgeSocket } from '../socket/socket-session.js';
 import { PresenceStore, type PresenceChange } from './presence.store.js';
 
@@ -43,6 +44,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly store: PresenceStore,
     private readonly subscriptions: RoomSubscriptions,
     private readonly rooms: SocketRooms,
+    private readonly gate: CommandGate,
     @Inject(EDGE_SETTINGS) private readonly settings: EdgeSettings,
   ) {}
 
@@ -130,6 +132,9 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   private async write(user: LocalUser, status: 'online' | 'away' | null): Promise<PresenceChange> {
     const change = await this.store.change(user.tenantId, user.userId, this.settings.instanceId, status);
+    if (status !== null) {
+      this.gate.shareUser(user.tenantId, user.userId, change.instances);
+    }
     if (change.before.status !== change.after.status) {
       this.subscriptions.publish(presenceRoom(user.tenantId, user.userId), {
         kind: 'emit',

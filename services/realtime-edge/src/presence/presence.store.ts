@@ -8,10 +8,11 @@ import {
 } from '@parley/contracts';
 import { isRevisionConflict } from '../kv/buckets.js';
 
-/** A user's presence before and after one change. */
+/** A user's presence before and after one change, and on how many instances they have sockets. */
 export interface PresenceChange {
   readonly before: Presence;
   readonly after: Presence;
+  readonly instances: number;
 }
 
 const maxAttempts = 8;
@@ -84,7 +85,11 @@ export class PresenceStore {
         }
         throw error;
       }
-      return { before, after: summarize(userId, next, now, this.ttlMs) };
+      return {
+        before,
+        after: summarize(userId, next, now, this.ttlMs),
+        instances: Object.keys(instances).length,
+      };
     }
     throw new ParleyError('unavailable', 'Presence keeps changing; try again');
   }

@@ -24,6 +24,8 @@ export class CommandGate {
   );
   /** Per user (tenant and id) on this instance; forgotten when the user's last socket leaves. */
   private readonly users = new Map<string, TokenBucket>();
+  /** On how many instances each user has sockets (from presence), when more than this one. */
+  private readonly instanceCounts = new Map<string, number>();
 
   constructor(@Inject(EDGE_SETTINGS) private readonly settings: EdgeSettings) {}
 
@@ -79,15 +81,46 @@ export class CommandGate {
   /** The user has no socket left on this instance. */
   forget(tenantId: string, userId: string): void {
     this.users.delete(`${tenantId}/${userId}`);
+    this.instanceCounts.delete(`${tenantId}/${userId}`);
+  }
+
+  /**
+   * The user has sockets on `instances` edge instances (presence says so, refreshed well within
+   * its TTL): each instance's part of the user's rate is that share, so that the user's total
+   * stays near REALTIME_USER_RATE however many instances their sockets reach.
+   */
+  shareUser(tenantId: string, userId: string, instances: number, now = Date.now()): void {
+    const key = `${tenantId}/${userId}`;
+    const count = Math.max(1, instances);
+    if ((this.instanceCounts.get(key) ?? 1) === count) {
+      return;
+    }
+    if (count === 1) {
+      this.instanceCounts.delete(key);
+    } else {
+      this.instanceCounts.set(key, count);
+    }
+    const { perSecond, burst } = this.userShare(key);
+    this.users.get(key)?.resize(perSecond, burst, now);
   }
 
   private userBucket(key: string, now: number): TokenBucket {
     let bucket = this.users.get(key);
     if (bucket === undefined) {
-      bucket = new TokenBucket(this.settings.userRate.perSecond, this.settings.userRate.burst, now);
+      const { perSecond, burst } = this.userShare(key);
+      bucket = new TokenBucket(perSecond, burst, now);
       this.users.set(key, bucket);
     }
     return bucket;
+  }
+
+  /** This instance's part of the user's rate. */
+  private userShare(key: string): { perSecond: number; burst: number } {
+    const count = this.instanceCounts.get(key) ?? 1;
+    return {
+      perSecond: this.settings.userRate.perSecond / count,
+      burst: Math.max(1, Math.floor(this.settings.userRate.burst / count)),
+    };
   }
 }
 

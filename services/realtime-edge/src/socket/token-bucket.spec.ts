@@ -24,4 +24,20 @@ describe('TokenBucket', () => {
     expect(bucket.take(60_000)).toBe(false);
     expect(bucket.take(59_000)).toBe(false);
   });
+
+  it('changes its rate and size, keeping what it holds up to the new size', () => {
+    const bucket = new TokenBucket(10, 10, 0);
+    expect(bucket.take(0)).toBe(true);
+    bucket.resize(2, 4, 0);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(bucket.waitMs(0)).toBe(500);
+    bucket.resize(10, 10, 0);
+    expect(bucket.waitMs(0)).toBe(100);
+  });
 });

@@ -7,8 +7,8 @@ export class TokenBucket {
   private updatedAt: number;
 
   constructor(
-    private readonly ratePerSecond: number,
-    private readonly capacity: number,
+    private ratePerSecond: number,
+    private capacity: number,
     now: number,
   ) {
     this.tokens = capacity;
@@ -29,6 +29,14 @@ export class TokenBucket {
   waitMs(now: number): number {
     this.refill(now);
     return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000);
+  }
+
+  /** Changes the rate and size from now on; what is in the bucket stays, up to the new size. */
+  resize(ratePerSecond: number, capacity: number, now: number): void {
+    this.refill(now);
+    this.ratePerSecond = ratePerSecond;
+    this.capacity = capacity;
+    this.tokens = Math.min(this.tokens, capacity);
   }
 
   /** True when the bucket is full again: its owner may forget it. */
