@@ -359,6 +359,147 @@ describe('delivery through the edge, two instances', () => {
       }
     });
 
+    it('keeps a client’s copies exact over reconnections while messages change all the time', async () => {
+      const [gil, hal] = await Promise.all([world.person(tenant, 'Gil'), world.person(tenant, 'Hal')]);
+      const writer = new ParleyClient({ url: edgeA().url, token: gil.token });
+      const reader = new ParleyClient({ url: edgeB().url, token: hal.token });
+      await Promise.all([writer.connect(), reader.connect()]);
+      // Hal's copies, kept only from what the SDK hands over.
+      const copies = new Map<string, { body: string | null; reactions: Map<string, number> }>();
+      const take = (message: MessageView) =>
+        copies.set(message.id, {
+          body: message.body,
+          reactions: new Map(message.reactions.map((reaction) => [reaction.emoji, reaction.count])),
+        });
+      const react = (messageId: string, emoji: string, by: number) => {
+        const copy = copies.get(messageId);
+        if (copy !== undefined) {
+          copy.reactions.set(emoji, (copy.reactions.get(emoji) ?? 0) + by);
+        }
+      };
+      reader.on('message:new', take);
+      reader.on('message:refreshed', take);
+      reader.on(
+        'message:updated',
+        ({ message }) => copies.get(message.id) && (copies.get(message.id)!.body = message.body),
+      );
+      reader.on(
+        'message:deleted',
+        ({ message }) => copies.get(message.id) && (copies.get(message.id)!.body = null),
+      );
+      reader.on('reaction:added', ({ messageId, emoji }) => react(messageId, emoji, 1));
+      reader.on('reaction:removed', ({ messageId, emoji }) => react(messageId, emoji, -1));
+
+      const first = await writer.sendMessage({ toUserId: hal.id, body: 'start' });
+      const conversationId = first.conversationId;
+      const live: string[] = [first.id];
+      let lastSequence = 1;
+      // Back: connected again and caught up (the catch-up runs at every connection).
+      const backAgain = () =>
+        new Promise<void>((resolve) => {
+          reader.socket.once('connect', () => {
+            void eventually(
+              async () => reader.lastSequence(conversationId),
+              (sequence) => sequence === lastSequence,
+            ).then(() => resolve());
+          });
+        });
+      // The reader follows the new conversation (the edge makes its socket follow it) before it goes.
+      await eventually(
+        async () => copies.size,
+        (size) => size === 1,
+      );
+      expect(reader.followed()[conversationId]).toEqual({ sequence: 1, revision: 0 });
+      let step = 0;
+      // A fixed mix of changes: sends, edits, reactions of three kinds added and taken back, deletions.
+      const change = async () => {
+        step += 1;
+        const target = live[(step * 7) % live.length] as string;
+        const emoji = ['👍', '🎉', '👀'][step % 3] as string;
+        const on = { conversationId, messageId: target };
+        switch (step % 6) {
+          case 0:
+            {
+              const sent = await writer.sendMessage({ conversationId, body: `message ${step}` });
+              live.push(sent.id);
+              lastSequence = sent.sequence as number;
+            }
+            return;
+          case 1:
+          case 4:
+            await writer.send(commands.messageEdit, { ...on, body: `edited at ${step}` });
+            return;
+          case 2:
+          case 5:
+            await writer.send(commands.reactionAdd, { ...on, emoji });
+            return;
+          default:
+            if (step % 12 === 3 && live.length > 2) {
+              await writer.send(commands.messageDelete, on);
+              live.splice(live.indexOf(target), 1);
+            } else {
+              await writer.send(commands.reactionRemove, {
+                ...on,
+                emoji: ['👍', '🎉', '👀'][(step + 1) % 3] as string,
+              });
+            }
+        }
+      };
+      for (let round = 0; round < 3; round += 1) {
+        const back = backAgain();
+        reader.socket.io.engine.close();
+        for (let i = 0; i < 12; i += 1) {
+          await change();
+        }
+        // More changes while the reader catches up, and after.
+        await Promise.all([
+          back,
+          (async () => {
+            for (let i = 0; i < 12; i += 1) await change();
+          })(),
+        ]);
+      }
+      // Last, while the reader is away, every message it has changes: nothing later covers a miss.
+      const back = backAgain();
+      reader.socket.io.engine.close();
+      for (const messageId of live) {
+        await writer.send(commands.messageEdit, { conversationId, messageId, body: `last ${messageId}` });
+        await writer.send(commands.reactionAdd, { conversationId, messageId, emoji: '🔥' });
+      }
+      await back;
+      const truth = async () => {
+        const page = await reader.send(commands.messageHistory, { conversationId, limit: 100 });
+        return page.items.map((message) => ({
+          id: message.id,
+          body: message.body,
+          reactions: Object.fromEntries(
+            message.reactions.map((reaction) => [reaction.emoji, reaction.count]),
+          ),
+        }));
+      };
+      const mine = () =>
+        [...copies.entries()].map(([id, copy]) => ({
+          id,
+          body: copy.body,
+          reactions: Object.fromEntries([...copy.reactions].filter(([, count]) => count !== 0)),
+        }));
+      const expected = await truth();
+      const settled = await eventually(
+        async () => mine(),
+        (held) =>
+          JSON.stringify([...held].sort((a, b) => a.id.localeCompare(b.id))) ===
+          JSON.stringify([...expected].sort((a, b) => a.id.localeCompare(b.id))),
+        10_000,
+      );
+      expect([...settled].sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+        [...expected].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      expect(expected.length).toBeGreaterThan(5);
+      for (const client of [writer, reader]) {
+        client.disconnect();
+      }
+    });
+
     it('tells the client to reload when more messages changed than the edge replays', async () => {
       const small = await world.startEdge({ REALTIME_SYNC_MAX_GAP: '3' });
       const [fay, gus] = await Promise.all([world.person(tenant, 'Fay'), world.person(tenant, 'Gus')]);
