@@ -84,8 +84,10 @@ export class ParleyClient {
   private readonly resyncing = new Set<string>();
   private readonly ackTimeoutMs: number;
   private readonly sendRetryMs: number;
-  /** Set by `disconnect()`: nothing is retried after it. */
-  private closed = false;
+  /** Until `connect()`, and from `disconnect()`: nothing is retried. */
+  private closed = true;
+  /** Wakes the retries waiting for a pause or a reconnection (`disconnect()` ends them). */
+  private readonly waiting = new Set<() => void>();
   private readonly token: TokenSource;
   /** The token last handed to the edge: whose connection this is. */
   private currentToken: string | undefined;
@@ -146,6 +148,9 @@ export class ParleyClient {
       clearTimeout(timer);
     }
     this.gapChecks.clear();
+    for (const wake of [...this.waiting]) {
+      wake();
+    }
     this.socket.disconnect();
   }
 
@@ -188,14 +193,18 @@ export class ParleyClient {
         failure = error instanceof ParleyClientError ? error : unanswered(error);
       }
       const pause = retryPause(failure, attempt);
-      if (pause === undefined || this.closed || Date.now() + pause >= deadline) {
+      const retry =
+        pause !== undefined &&
+        !this.closed &&
+        Date.now() + pause < deadline &&
+        (await this.pauseOrReconnection(pause, deadline));
+      if (!retry) {
         throw new ParleyClientError({
           code: failure.code as ErrorEnvelope['code'],
           message: failure.message,
           details: { ...failure.details, clientMessageId, attempts: attempt },
         });
       }
-      await this.pauseOrReconnection(pause, deadline);
     }
   }
 
@@ -228,12 +237,12 @@ export class ParleyClient {
 
   /** The last sequence number seen in a followed conversation. */
   lastSequence(conversationId: string): number | undefined {
-    return this.positions.get(conversationId);
+    return this.positions.get(conversationId.toLowerCase());
   }
 
   /** The revision number up to which every change in a followed conversation was seen. */
   lastRevision(conversationId: string): number | undefined {
-    return this.positions.revision(conversationId);
+    return this.positions.revision(conversationId.toLowerCase());
   }
 
   /**
@@ -245,12 +254,14 @@ export class ParleyClient {
   }
 
   /** The conversation is on screen (notifications about it are left out); kept across reconnections. */
-  async focus(conversationId: string): Promise<void> {
+  async focus(id: string): Promise<void> {
+    const conversationId = id.toLowerCase();
     this.focused.add(conversationId);
     await this.send(realtimeCommands.conversationFocus, { conversationId });
   }
 
-  async blur(conversationId: string): Promise<void> {
+  async blur(id: string): Promise<void> {
+    const conversationId = id.toLowerCase();
     this.focused.delete(conversationId);
     await this.send(realtimeCommands.conversationBlur, { conversationId });
   }
@@ -269,23 +280,38 @@ export class ParleyClient {
     };
   }
 
-  /** Waits `pause`; while disconnected, until connected again (or the deadline). */
-  private async pauseOrReconnection(pause: number, deadline: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, pause));
-    if (this.socket.connected || this.closed) {
-      return;
+  /**
+   * Waits `pause`, and while disconnected until connected again; false when sending again is
+   * pointless: `disconnect()` was called, or the deadline came without a connection.
+   */
+  private async pauseOrReconnection(pause: number, deadline: number): Promise<boolean> {
+    await this.wait(pause, () => false);
+    if (!this.closed && !this.socket.connected) {
+      await this.wait(Math.max(0, deadline - Date.now()), (wake) => {
+        this.socket.once('connect', wake);
+        return () => this.socket.off('connect', wake);
+      });
+      // The edge needs the catch-up first, which starts at the connection.
+      await this.resuming;
     }
-    await new Promise<void>((resolve) => {
-      const done = () => {
+    return !this.closed && this.socket.connected;
+  }
+
+  /** Waits `ms`, or less when `disconnect()` or what `watch` sets up wakes it first. */
+  private wait(ms: number, watch: (wake: () => void) => (() => void) | false): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
         clearTimeout(timer);
-        this.socket.off('connect', done);
+        if (unwatch !== false) {
+          unwatch();
+        }
+        this.waiting.delete(wake);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      this.socket.on('connect', done);
+      const timer = setTimeout(wake, ms);
+      const unwatch = watch(wake);
+      this.waiting.add(wake);
     });
-    // The edge needs the catch-up first, which starts at the connection.
-    await this.resuming;
   }
 
   private async freshToken(): Promise<string> {

@@ -311,8 +311,16 @@ class ConsumerGuard {
     this.refreshing = true;
     const stream = this.namespace.stream(this.spec.stream);
     try {
-      this.streamCreated ??= (await this.jsm.streams.info(stream)).created;
+      if (this.streamCreated === undefined) {
+        this.streamCreated = (await this.jsm.streams.info(stream)).created;
+        this.run.streamCreatedAt = Date.parse(this.streamCreated);
+      }
+      const readFor = this.streamCreated;
       const info = await this.jsm.consumers.info(stream, this.spec.durable);
+      if (this.streamCreated !== readFor) {
+        // The stream was created again while this was read: the floor is the old consumer's.
+        return;
+      }
       this.ackFloor = info.ack_floor.stream_seq;
       for (const sequence of this.run.handedBack) {
         // Acknowledged since, here or by another instance sharing the consumer.
@@ -346,7 +354,7 @@ class ConsumerGuard {
         startSequence = 1;
         this.ackFloor = undefined;
         this.streamCreated = stream.created;
-        this.run.forgetPositions();
+        this.run.forgetPositions(Date.parse(stream.created));
       }
       const outcome = await provisionConsumer(this.jsm, this.namespace, {
         ...this.spec,
@@ -373,9 +381,16 @@ class ConsumerRun {
   lastHandled: number | undefined;
   /** Messages handed back for a retry (nak) and not handled since. */
   readonly handedBack = new Set<number>();
+  /** The message in hand was handed back. */
+  private handing: number | undefined;
+
+  /** When the stream read was created (ms); messages stored before are of an earlier stream. */
+  streamCreatedAt: number | undefined;
 
   /** The stream was created again: positions in the old one mean nothing in it. */
-  forgetPositions(): void {
+  forgetPositions(createdAt: number): void {
+    this.streamCreatedAt = createdAt;
+    this.inHand = undefined;
     this.lastHandled = undefined;
     this.handedBack.clear();
   }
@@ -401,10 +416,20 @@ class ConsumerRun {
           message.nak();
           continue;
         }
-        this.inHand = message.info.streamSequence;
-        this.handedBack.delete(this.inHand);
+        // A message already fetched from a stream since created again is handled, but its
+        // position means nothing in the new stream.
+        const current = this.streamCreatedAt === undefined || message.time.getTime() >= this.streamCreatedAt;
+        const sequence = message.info.streamSequence;
+        this.inHand = current ? sequence : undefined;
+        this.handedBack.delete(sequence);
         await requestContext.run(contextFromHeaders(message.headers), () => this.process(message));
-        this.lastHandled = Math.max(this.lastHandled ?? 0, this.inHand);
+        if (current && this.inHand === sequence) {
+          this.lastHandled = Math.max(this.lastHandled ?? 0, sequence);
+          if (this.handing === sequence) {
+            this.handedBack.add(sequence);
+          }
+        }
+        this.handing = undefined;
         this.inHand = undefined;
       }
     } catch (error) {
@@ -475,9 +500,9 @@ class ConsumerRun {
     this.record('naked', event);
   }
 
-  /** Hands a message back for a retry after `delay`, remembering it until it comes again. */
+  /** Hands a message back for a retry after `delay`; the loop remembers it until it comes again. */
   private handBack(message: JsMsg, delay: number): void {
-    this.handedBack.add(message.seq);
+    this.handing = message.seq;
     message.nak(delay);
   }
 

@@ -61,15 +61,17 @@ export class MaintenanceService implements OnApplicationBootstrap, OnApplication
         return 0;
       }
     };
+    // Batches deleted before one fails stay counted.
+    let notifications = 0;
+    await attempt('notifications', async () => {
+      for (let deleted = pruneBatch; deleted === pruneBatch;) {
+        deleted = await this.inbox.pruneSettled(manager, settledBefore, pruneBatch);
+        notifications += deleted;
+      }
+      return notifications;
+    });
     const pruned = {
-      notifications: await attempt('notifications', async () => {
-        let notifications = 0;
-        for (let deleted = pruneBatch; deleted === pruneBatch;) {
-          deleted = await this.inbox.pruneSettled(manager, settledBefore, pruneBatch);
-          notifications += deleted;
-        }
-        return notifications;
-      }),
+      notifications,
       senders: await attempt('senders', () => this.conversations.pruneSenders(manager, before)),
       claims: await attempt('claims', () => this.idempotency.prune(manager, before)),
     };

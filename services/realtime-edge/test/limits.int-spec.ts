@@ -115,34 +115,30 @@ describe('limits of the edge', () => {
     const settings = {
       REALTIME_SOCKET_RATE: '100',
       REALTIME_SOCKET_BURST: '100',
-      REALTIME_USER_RATE: '1',
+      REALTIME_USER_RATE: '10',
       REALTIME_USER_BURST: '10',
       // Refreshed every second: each instance learns of the other's sockets within one.
       REALTIME_PRESENCE_TTL: '3s',
     };
     const [one, two] = [await world.startEdge(settings), await world.startEdge(settings)];
-    const principal = newPrincipal();
-    const token = await world.signer.token(principal);
+    const token = await world.signer.token(newPrincipal());
     const here = await connect(one.url, token);
     const there = await connect(two.url, token);
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    // Two refreshes, with room to spare on a busy machine; the buckets fill up meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     const burst = (socket: Awaited<ReturnType<typeof connect>>) =>
       Promise.all(Array.from({ length: 10 }, () => command(socket, realtimeCommands.presenceSet, presence)));
+    const accepted = (replies: Array<{ ok: boolean }>) => replies.filter((reply) => reply.ok).length;
     const [fromHere, fromThere] = await Promise.all([burst(here), burst(there)]);
-    const accepted = [fromHere, fromThere].map((replies) => replies.filter((reply) => reply.ok).length);
-    // Each instance allows half the user's burst: 10 in all, not 10 on each.
-    expect(accepted[0]).toBeLessThanOrEqual(6);
-    expect(accepted[1]).toBeLessThanOrEqual(6);
-    expect(accepted[0]! + accepted[1]!).toBeGreaterThanOrEqual(9);
+    // Each instance allows half the user's burst (and refills at half the rate): 10 in all, not 20.
+    expect(accepted(fromHere)).toBeLessThanOrEqual(6);
+    expect(accepted(fromThere)).toBeLessThanOrEqual(6);
     expect(fromHere.find((reply) => !reply.ok)).toMatchObject({ error: { details: { scope: 'user' } } });
+    // The user leaves the other instance: here takes the whole rate and burst again.
     there.close();
-    // A user on one instance only has the whole rate there.
-    const alone = newPrincipal();
-    const single = await connect(one.url, await world.signer.token(alone));
-    expect((await burst(single)).filter((reply) => reply.ok)).toHaveLength(10);
-    for (const socket of [here, single]) {
-      socket.close();
-    }
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(accepted(await burst(here))).toBeGreaterThanOrEqual(9);
+    here.close();
   });
 
   it('drops what it cannot read on a room subject and serves on', async () => {

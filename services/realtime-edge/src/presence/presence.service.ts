@@ -132,7 +132,8 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
 
   private async write(user: LocalUser, status: 'online' | 'away' | null): Promise<PresenceChange> {
     const change = await this.store.change(user.tenantId, user.userId, this.settings.instanceId, status);
-    if (status !== null) {
+    // Only while the user still has sockets here: the gate forgot them when the last one left.
+    if (status !== null && this.users.get(`${user.tenantId}/${user.userId}`) === user) {
       this.gate.shareUser(user.tenantId, user.userId, change.instances);
     }
     if (change.before.status !== change.after.status) {
