@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { cpuShare, cpuTimes, parseCpuLine, pidsNamed, processCpuSeconds } from './machine-load.js';
+import {
+  cpuShare,
+  cpuShareSince,
+  cpuTimes,
+  parseCpuLine,
+  pidsNamed,
+  processCpuSeconds,
+  type CpuShare,
+} from './machine-load.js';
 
 const onLinux = process.platform === 'linux';
 
@@ -32,6 +40,15 @@ describe('machine load', () => {
 
   it('samples the machine where /proc/stat exists, and nothing elsewhere', () => {
     expect(cpuTimes('/no/such/stat')).toBeUndefined();
+    expect(cpuShareSince('/no/such/stat')()).toBeUndefined();
+    if (onLinux) {
+      const phase = cpuShareSince();
+      for (const until = Date.now() + 100; Date.now() < until;) {
+        // A tenth of a second passes: some ticks to share out.
+      }
+      const share = phase() as CpuShare;
+      expect(share.busyPercent + share.idlePercent + share.stealPercent).toBeCloseTo(100, 0);
+    }
     if (onLinux) {
       const first = cpuTimes() as NonNullable<ReturnType<typeof cpuTimes>>;
       expect(first.busy + first.idle).toBeGreaterThan(0);

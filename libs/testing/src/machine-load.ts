@@ -69,6 +69,12 @@ export function cpuShare(before: CpuTimes | undefined, after: CpuTimes | undefin
   return { busyPercent: percent(busy), idlePercent: percent(idle), stealPercent: percent(steal) };
 }
 
+/** Starts a phase: what it returns gives how the machine's CPU time went since (see `cpuShare`). */
+export function cpuShareSince(path = '/proc/stat'): () => CpuShare | undefined {
+  const before = cpuTimes(path);
+  return () => cpuShare(before, cpuTimes(path));
+}
+
 /**
  * CPU seconds a process has used (user and system), from /proc/<pid>/stat; undefined when the
  * process is gone or there is no /proc.

@@ -10,7 +10,6 @@ import { Objm } from '@nats-io/obj';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import {
   eventStreamName,
-  fileProcessing,
   fileRequests,
   headerNames,
   ParleyError,
@@ -24,7 +23,7 @@ import {
   type StorageClass,
 } from '@parley/contracts';
 import { loadConfig } from '@parley/config';
-import { Namespace, NatsRpcClient } from '@parley/nats';
+import { deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
 import {
   migratedServiceDatabase,
   eventually,
@@ -293,15 +292,7 @@ export async function startFileUnderTest(
       async stop() {
         await started.close();
         // The content and queues of this test only; the namespace is unique to it.
-        const jsm = await jetstreamManager(nats);
-        for (const stream of [
-          namespace.stream(eventStreamName('file')),
-          namespace.stream(eventStreamName('conversation')),
-          namespace.stream(fileProcessing.stream),
-          `OBJ_${namespace.stream(config.FILE_OBJECT_STORE_BUCKET)}`,
-        ]) {
-          await jsm.streams.delete(stream).catch(() => false);
-        }
+        await deleteNamespaceStreams(await jetstreamManager(nats), namespace);
         await owned.database.drop();
         await rm(owned.storagePath, { recursive: true, force: true });
         await permission.stop();

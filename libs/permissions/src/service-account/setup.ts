@@ -57,24 +57,23 @@ export async function ensureServiceAccount(setup: ServiceAccountSetup): Promise<
     }
   };
   const deadline = Date.now() + (setup.waitMs ?? 30_000);
-  let operatorToken: string | undefined;
-  try {
-    for (;;) {
-      try {
-        operatorToken ??= (await login(setup.operator.email, setup.operator.password)).accessToken;
-        return await assignPlatformService(setup, operatorToken, login, logout, log);
-      } catch (error) {
-        const starting = error instanceof ParleyError && ['forbidden', 'unavailable'].includes(error.code);
-        if (!starting || Date.now() > deadline) {
-          throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500));
+  for (;;) {
+    // A fresh login per attempt: a wait can outlast an access token.
+    let operatorToken: string | undefined;
+    try {
+      operatorToken = (await login(setup.operator.email, setup.operator.password)).accessToken;
+      return await assignPlatformService(setup, operatorToken, login, logout, log);
+    } catch (error) {
+      const starting = error instanceof ParleyError && ['forbidden', 'unavailable'].includes(error.code);
+      if (!starting || Date.now() > deadline) {
+        throw error;
+      }
+    } finally {
+      if (operatorToken !== undefined) {
+        await logout(operatorToken, setup.operator.email);
       }
     }
-  } finally {
-    if (operatorToken !== undefined) {
-      await logout(operatorToken, setup.operator.email);
-    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 

@@ -18,7 +18,7 @@ import {
 } from '@parley/contracts';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
-import { cpuShare, cpuTimes } from '@parley/testing';
+import { cpuShareSince } from '@parley/testing';
 
 /**
  * Conversation benchmark, driving the service over NATS as clients do (every request verified,
@@ -285,7 +285,7 @@ async function sustainedSends(
 ) {
   let next = 0;
   let completed = 0;
-  const machineBefore = cpuTimes();
+  const machine = cpuShareSince();
   const started = performance.now();
   const deadline = started + duration * 1000;
   const client = async () => {
@@ -301,7 +301,7 @@ async function sustainedSends(
     conversations: conversations.length,
     sends: completed,
     sendsPerSecond: Math.round(completed / elapsed),
-    machineCpu: cpuShare(machineBefore, cpuTimes()),
+    machineCpu: machine(),
   };
 }
 
@@ -319,7 +319,7 @@ async function steadySends(
   const latencies: number[] = [];
   let failed = 0;
   const pending: Array<Promise<void>> = [];
-  const machineBefore = cpuTimes();
+  const machine = cpuShareSince();
   const started = performance.now();
   for (let index = 0; index < rate * duration; index += 1) {
     const wait = started + (index * 1000) / rate - performance.now();
@@ -348,14 +348,14 @@ async function steadySends(
     failed,
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
-    machineCpu: cpuShare(machineBefore, cpuTimes()),
+    machineCpu: machine(),
   };
 }
 
 /** The latest 50 messages of the big conversation, requested one after another, 2,000 times. */
 async function historyLatest(rpc: NatsRpcClient, actor: Actor, conversationId: string, stored: number) {
   const latencies: number[] = [];
-  const machineBefore = cpuTimes();
+  const machine = cpuShareSince();
   for (let index = 0; index < 2000; index += 1) {
     const sent = performance.now();
     const page = await rpc.request(api.history, { conversationId, limit: 50 }, { token: actor.token });
@@ -370,7 +370,7 @@ async function historyLatest(rpc: NatsRpcClient, actor: Actor, conversationId: s
     requests: latencies.length,
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
-    machineCpu: cpuShare(machineBefore, cpuTimes()),
+    machineCpu: machine(),
   };
 }
 

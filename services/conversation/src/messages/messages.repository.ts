@@ -390,12 +390,22 @@ export class MessagesRepository {
     );
   }
 
-  /** Records the revision a change of the message's reactions took. */
-  async revise(manager: EntityManager, messageId: string, revision: number): Promise<void> {
-    await manager.query(`UPDATE conversation.messages SET revision = $2 WHERE id = $1`, [
-      messageId,
-      revision,
-    ]);
+  /**
+   * A change of the message's reactions: takes the conversation's next revision number (as
+   * `nextRevision` does) and records it on the message, in one statement. Callers lock the message
+   * first.
+   */
+  async revise(manager: EntityManager, conversationId: string, messageId: string): Promise<number> {
+    const rows: [Array<{ revision: string }>, number] = await manager.query(
+      `WITH next AS (
+         UPDATE conversation.conversations SET last_revision = last_revision + 1
+          WHERE id = $1 RETURNING last_revision
+       )
+       UPDATE conversation.messages m SET revision = next.last_revision
+         FROM next WHERE m.id = $2 RETURNING m.revision`,
+      [conversationId, messageId],
+    );
+    return Number((rows[0][0] as { revision: string }).revision);
   }
 
   /**
@@ -410,7 +420,9 @@ export class MessagesRepository {
     page: PageOf,
     afterRevision: number,
     throughSequence: number,
-  ): Promise<{ rows: MessageViewRow[]; lastRevision: number; nextPublishedAt: number | null } | undefined> {
+  ): Promise<
+    { rows: MessageViewRow[]; lastRevision: number; nextPublishedRevision: number | null } | undefined
+  > {
     const rows = await runPrepared<
       Partial<MessageViewRow> & { last_revision: string; next_published_revision: string | null }
     >(
@@ -444,7 +456,8 @@ export class MessagesRepository {
     return {
       rows: changed as MessageViewRow[],
       lastRevision: Number(first.last_revision),
-      nextPublishedAt: first.next_published_revision === null ? null : Number(first.next_published_revision),
+      nextPublishedRevision:
+        first.next_published_revision === null ? null : Number(first.next_published_revision),
     };
   }
 

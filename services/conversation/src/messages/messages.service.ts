@@ -246,7 +246,7 @@ export class MessagesService {
       lastRevision: changed.lastRevision,
       // Changes to the messages after throughSequence took revisions above the one the first of
       // them was published at: up to there, every change concerns the messages asked about.
-      coveredRevision: Math.min(changed.lastRevision, changed.nextPublishedAt ?? changed.lastRevision),
+      coveredRevision: Math.min(changed.lastRevision, changed.nextPublishedRevision ?? changed.lastRevision),
     };
   }
 

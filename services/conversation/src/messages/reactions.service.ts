@@ -90,8 +90,7 @@ export class ReactionsService {
     message: MessageRow & { sequence: string | number },
     emoji: string,
   ) {
-    const revision = await this.messages.nextRevision(manager, message.conversation_id);
-    await this.messages.revise(manager, message.id, revision);
+    const revision = await this.messages.revise(manager, message.conversation_id, message.id);
     return {
       conversationId: message.conversation_id,
       messageId: message.id,

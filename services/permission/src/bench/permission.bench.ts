@@ -1,6 +1,6 @@
+import 'reflect-metadata';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { spawn } from 'node:child_process';
-import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
 import { CompiledPermissions } from '@parley/permissions';
 import { permissionConfig } from '../permission.config.js';
-import { cpuShare, cpuTimes } from '@parley/testing';
+import { cpuShareSince } from '@parley/testing';
 
 /**
  * Permission benchmark: a check answered locally from compiled permissions (what every service's
@@ -226,7 +226,7 @@ async function steady(send: () => Promise<void>, seconds: number) {
   const rate = 1000;
   const latencies: number[] = [];
   const inFlight: Array<Promise<void>> = [];
-  const machineBefore = cpuTimes();
+  const machine = cpuShareSince();
   const started = performance.now();
   for (let i = 0; i < rate * seconds; i += 1) {
     const due = started + (i * 1000) / rate;
@@ -249,7 +249,7 @@ async function steady(send: () => Promise<void>, seconds: number) {
     checks: latencies.length,
     p50Ms: Number(percentile(latencies, 50).toFixed(2)),
     p99Ms: Number(percentile(latencies, 99).toFixed(2)),
-    machineCpu: cpuShare(machineBefore, cpuTimes()),
+    machineCpu: machine(),
   };
 }
 

@@ -20,7 +20,7 @@ import {
   type RoomEnvelope,
 } from '@parley/contracts';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
-import { cpuShare, cpuTimes, pidsNamed, processCpuSeconds, type CpuShare } from '@parley/testing';
+import { cpuShareSince, pidsNamed, processCpuSeconds, type CpuShare } from '@parley/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
 import { ensureServiceAccount } from '@parley/permissions';
@@ -536,7 +536,7 @@ async function benchDirectMessages(
   await saturateFor(2, send);
 
   // The floor: the same sends straight to the conversation service over NATS, without the edge.
-  let machineBefore = cpuTimes();
+  let machine = cpuShareSince();
   let started = performance.now();
   const direct = await saturate(async (lane) => {
     await rpc.request(
@@ -546,21 +546,21 @@ async function benchDirectMessages(
     );
   });
   const directSeconds = (performance.now() - started) / 1000;
-  const directMachine = cpuShare(machineBefore, cpuTimes());
+  const directMachine = machine();
   await until(() => sentAt.size === 0, 30_000);
   await pause(2000);
 
   // Through the edge: persisted and delivered to the receiver, end to end.
   latencies = [];
   const receivedBefore = received;
-  machineBefore = cpuTimes();
+  machine = cpuShareSince();
   started = performance.now();
   const acked = await saturate(send);
   await until(() => received - receivedBefore >= acked - failed, 30_000);
   const elapsed = (performance.now() - started) / 1000;
   const delivered = received - receivedBefore;
   const saturated = summary(latencies);
-  const saturatedMachine: CpuShare | undefined = cpuShare(machineBefore, cpuTimes());
+  const saturatedMachine: CpuShare | undefined = machine();
 
   /** Sends at a steady rate across the lanes for the window, after a warm-up; send→receive latency. */
   let lane = 0;
@@ -588,7 +588,7 @@ async function benchDirectMessages(
     failed = 0;
     const before = received;
     const cpuBefore = stack.cpuSample();
-    const machineBefore = cpuTimes();
+    const atRate = cpuShareSince();
     await run(seconds);
     await until(() => sentAt.size === 0, 30_000);
     const delivered = received - before;
@@ -606,7 +606,7 @@ async function benchDirectMessages(
       delivered,
       failed,
       ...summary(latencies),
-      machineCpu: cpuShare(machineBefore, cpuTimes()),
+      machineCpu: atRate(),
       cpuPerMessageMs,
     };
   };
@@ -701,7 +701,7 @@ async function benchFanOut(
   }
 
   let expected = fanOutMessages * memberSockets.length;
-  let machineBefore = cpuTimes();
+  let machine = cpuShareSince();
   let started = performance.now();
   await inBatches(
     Array.from({ length: fanOutMessages }, (_, i) => i),
@@ -726,7 +726,7 @@ async function benchFanOut(
     messagesPerSecond: round(fanOutMessages / elapsed, 0),
     deliveriesPerSecond: round(deliveries / elapsed, 0),
     ...summary(latencies),
-    machineCpu: cpuShare(machineBefore, cpuTimes()),
+    machineCpu: machine(),
   };
 
   // The edge alone: the next messages of the group, published on its room subject at once.
@@ -736,7 +736,7 @@ async function benchFanOut(
   deliveries = 0;
   latencies = [];
   expected = injected * memberSockets.length;
-  machineBefore = cpuTimes();
+  machine = cpuShareSince();
   started = performance.now();
   for (let i = 1; i <= injected; i += 1) {
     const sequence = (template.sequence as number) + i;
@@ -767,7 +767,7 @@ async function benchFanOut(
       seconds: round(elapsed),
       deliveriesPerSecond: round(deliveries / elapsed, 0),
       ...summary(latencies),
-      machineCpu: cpuShare(machineBefore, cpuTimes()),
+      machineCpu: machine(),
     },
   };
 }

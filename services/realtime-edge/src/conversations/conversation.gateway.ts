@@ -45,10 +45,8 @@ export class ConversationGateway {
     const outcomes: Record<string, SyncOutcome> = {};
     // One after another: each conversation's replay reaches the socket whole, in order.
     for (const [conversationId, position] of Object.entries(payload.conversations)) {
-      outcomes[conversationId] =
-        typeof position === 'number'
-          ? await this.conversations.follow(socket, conversationId, position)
-          : await this.conversations.follow(socket, conversationId, position.sequence, position.revision);
+      const { sequence, revision } = typeof position === 'number' ? { sequence: position } : position;
+      outcomes[conversationId] = await this.conversations.follow(socket, conversationId, sequence, revision);
     }
     return { conversations: outcomes };
   }
