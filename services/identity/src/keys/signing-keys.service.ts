@@ -59,15 +59,18 @@ export class SigningKeysService {
     this.active = undefined;
   }
 
-  /** Signs the claims with the current key. */
-  async sign(claims: JWTPayload, subject: string, expiresAt: Date): Promise<string> {
+  /**
+   * Signs the claims with the current key. `issuedAt` is the instant `expiresAt` was counted from
+   * (now when omitted), so that the token's lifetime is exactly the one intended.
+   */
+  async sign(claims: JWTPayload, subject: string, expiresAt: Date, issuedAt = this.clock()): Promise<string> {
     const key = await this.currentKey();
     return new SignJWT(claims)
       .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
       .setSubject(subject)
-      .setIssuedAt(Math.floor(this.clock().getTime() / 1000))
+      .setIssuedAt(Math.floor(issuedAt.getTime() / 1000))
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .setJti(crypto.randomUUID())
       .sign(key.key);

@@ -270,6 +270,7 @@ export class SessionsService {
       },
       user.id,
       accessTokenExpiresAt,
+      now,
     );
     return {
       tokenType: 'Bearer',
