@@ -202,6 +202,7 @@ export const permissionRequests = {
         z.object({
           actorId: idSchema,
           standing: z.enum(standings).nullable(),
+          validUntil: timestampSchema.nullable().describe('When the standing ends; null: it does not'),
           assignmentId: idSchema.nullable(),
           changed: z.boolean(),
         }),

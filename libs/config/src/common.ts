@@ -7,6 +7,10 @@ export type LogLevel = (typeof logLevels)[number];
 
 const postgres = ['postgres', 'postgresql'] as const;
 
+/** How request handlers hold their results to the response contract (@parley/nats). */
+export const responseValidations = ['strict', 'off'] as const;
+export type ResponseValidation = (typeof responseValidations)[number];
+
 /**
  * The variables every service has. Spread them into a service's own definition:
  * `defineConfig({ ...commonVariables, ACCESS_TOKEN_TTL: env.duration({ … }) })`; a service may
@@ -44,6 +48,12 @@ export const commonVariables = defineConfig({
   LOG_LEVEL: env.enum(logLevels, {
     description: 'Lowest level written to the log',
     default: 'info',
+  }),
+  RESPONSE_VALIDATION: env.enum(responseValidations, {
+    description:
+      'strict: every reply is validated against its contract, and one with a key the contract does not name ' +
+      'is refused as internal (development, tests); off: replies go out as the handler typed them (production)',
+    default: 'strict',
   }),
 });
 

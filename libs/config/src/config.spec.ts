@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       NATS_NAMESPACE: '',
       HTTP_PORT: 3000,
       LOG_LEVEL: 'info',
+      RESPONSE_VALIDATION: 'strict',
       ACCESS_TOKEN_TTL: 900_000,
       SIGNUP_OPEN: false,
       MAX_UPLOAD_MB: 25,
@@ -325,7 +326,7 @@ describe('describeConfig', () => {
     );
     expect(lines.find((l) => l.startsWith('| `DATABASE_ADMIN_URL`'))).toContain('| (unset) | yes |');
     expect(lines).toContain('| `NOTE` | (unset) | no | Has a \\| pipe and a newline |');
-    expect(lines).toHaveLength(2 + 7);
+    expect(lines).toHaveLength(2 + 8);
   });
 });
 

@@ -6,9 +6,11 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import type { ResponseValidation } from '@parley/config';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from '@parley/logging';
 import { connectNats, NATS_CONNECTION } from './connection.js';
+import { RESPONSE_VALIDATION } from './contract.interceptor.js';
 import { EventConsumer } from './event.consumer.js';
 import { EventPublisher } from './event.publisher.js';
 import { Namespace } from './namespace.js';
@@ -21,6 +23,8 @@ export interface NatsModuleOptions {
   namespace?: string;
   /** Client name shown by the server: the service name. */
   name: string;
+  /** `RESPONSE_VALIDATION`; `strict` when not given. */
+  responseValidation?: ResponseValidation;
 }
 
 /** Drains the connection once everything else has stopped (consumers stop before shutdown). */
@@ -44,19 +48,28 @@ export class NatsConnectionCloser implements OnApplicationShutdown {
 
 /**
  * The process's NATS connection and what is built on it: `NATS_CONNECTION`, `Namespace`,
- * `NatsRpcClient`, `EventPublisher`, `EventConsumer`, `NatsHealth`. Global: import it once, in the
- * root module of the service.
+ * `NatsRpcClient`, `EventPublisher`, `EventConsumer`, `NatsHealth`; and `RESPONSE_VALIDATION`.
+ * Global: import it once, in the root module of the service.
  */
 @Global()
 @Module({})
 export class NatsModule {
   static forRoot(options: NatsModuleOptions): DynamicModule {
-    const exported = [NATS_CONNECTION, Namespace, NatsRpcClient, EventPublisher, EventConsumer, NatsHealth];
+    const exported = [
+      NATS_CONNECTION,
+      Namespace,
+      NatsRpcClient,
+      EventPublisher,
+      EventConsumer,
+      NatsHealth,
+      RESPONSE_VALIDATION,
+    ];
     return {
       module: NatsModule,
       global: true,
       providers: [
         { provide: Namespace, useValue: new Namespace(options.namespace) },
+        { provide: RESPONSE_VALIDATION, useValue: options.responseValidation ?? 'strict' },
         { provide: NATS_CONNECTION, useFactory: () => connectNats({ url: options.url, name: options.name }) },
         NatsRpcClient,
         EventPublisher,

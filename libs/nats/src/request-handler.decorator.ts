@@ -1,21 +1,22 @@
-import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseFilters, UseInterceptors } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { MessagePattern } from '@nestjs/microservices';
 import { AuthGuard } from '@parley/auth';
 import type { RequestContract } from '@parley/contracts';
-import { ContractInterceptor } from './contract.interceptor.js';
+import { ContractInterceptor, REQUEST_CONTRACT } from './contract.interceptor.js';
 import { NatsExceptionFilter } from './nats-exception.filter.js';
 
 /**
- * Serves a request contract: subscribes its canonical subject, validates the payload and the
- * result against the contract, maps errors to the reply envelope and, for
+ * Serves a request contract: subscribes its canonical subject, validates the payload (and the
+ * result, as `RESPONSE_VALIDATION` says) against the contract, maps errors to the reply envelope and, for
  * `authentication: 'actor'`, verifies the access token before anything else runs.
  */
 export function RequestHandler(contract: RequestContract): MethodDecorator {
   const decorators = [
     MessagePattern(contract.subject),
     UseFilters(new NatsExceptionFilter()),
-    UseInterceptors(new ContractInterceptor(contract)),
+    SetMetadata(REQUEST_CONTRACT, contract),
+    UseInterceptors(ContractInterceptor),
   ];
   if (contract.authentication === 'actor') {
     decorators.push(authenticateFirst);

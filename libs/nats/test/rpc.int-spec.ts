@@ -323,7 +323,7 @@ describe('request/reply through the Nest NATS transport', () => {
     );
   });
 
-  it('replies internal when the handler breaks its response contract, and strips unknown keys', async () => {
+  it('replies internal when the handler breaks its response contract', async () => {
     const reply = await raw(wrong.subject, '{}', { [headerNames.correlationId]: 'corr-wrong' });
     expect(reply.body).toEqual({ ok: false, error: { code: 'internal', message: 'Internal error' } });
     expect(logs).toContainEqual(
@@ -332,9 +332,24 @@ describe('request/reply through the Nest NATS transport', () => {
         msg: 'Handler result does not match the response contract',
         correlationId: 'corr-wrong',
         subject: wrong.subject,
+        issues: [expect.objectContaining({ path: 'text' })],
       }),
     );
-    await expect(client.request(strip, {})).resolves.toEqual({ text: 'visible' });
+  });
+
+  it('replies internal, naming the key in the log, when a result has a key the contract does not name', async () => {
+    const reply = await raw(strip.subject, '{}', { [headerNames.correlationId]: 'corr-strip' });
+    expect(reply.body).toEqual({ ok: false, error: { code: 'internal', message: 'Internal error' } });
+    expect(JSON.stringify(reply.body)).not.toContain('must not leave');
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        msg: 'Handler result has keys its response contract does not name',
+        correlationId: 'corr-strip',
+        subject: strip.subject,
+        issues: [{ path: 'passwordHash', message: 'Not in the contract' }],
+      }),
+    );
   });
 
   it('authenticates actor operations before validating them', async () => {
@@ -368,6 +383,43 @@ describe('request/reply through the Nest NATS transport', () => {
     expect(logs).toContainEqual(
       expect.objectContaining({ level: 'warn', msg: 'Ignored a message without reply subject' }),
     );
+  });
+});
+
+describe('RESPONSE_VALIDATION off', () => {
+  it('sends results as the handler typed them, still validating requests', async () => {
+    const quick = new Namespace(uniqueNamespace());
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        NatsModule.forRoot({
+          url: natsUrl(),
+          namespace: quick.prefix,
+          name: 'identity',
+          responseValidation: 'off',
+        }),
+      ],
+      controllers: [ProbeController],
+    }).compile();
+    const served = moduleRef.createNestMicroservice(
+      createNatsMicroservice({ url: natsUrl(), namespace: quick.prefix, queue: 'identity' }),
+    );
+    await served.listen();
+    try {
+      const ask = async (subject: string, body: string) =>
+        (await connection.request(quick.subject(subject), body, { timeout: 2000 })).json<unknown>();
+      await expect(ask(strip.subject, '{}')).resolves.toEqual({
+        ok: true,
+        data: { text: 'visible', passwordHash: 'must not leave' },
+      });
+      await expect(ask(wrong.subject, '{}')).resolves.toEqual({ ok: true, data: { text: 42 } });
+      await expect(ask(echo.subject, '{"text":""}')).resolves.toMatchObject({
+        ok: false,
+        error: { code: 'validation_failed' },
+      });
+      expect(logs.filter((line) => line['level'] === 'error')).toEqual([]);
+    } finally {
+      await served.close();
+    }
   });
 });
 

@@ -39,7 +39,12 @@ export class ConversationModule {
       module: ConversationModule,
       imports: [
         LoggingModule.forRoot({ service: 'conversation', level: config.LOG_LEVEL }),
-        NatsModule.forRoot({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: 'conversation' }),
+        NatsModule.forRoot({
+          url: config.NATS_URL,
+          namespace: config.NATS_NAMESPACE,
+          name: 'conversation',
+          responseValidation: config.RESPONSE_VALIDATION,
+        }),
         // The repositories speak SQL (data-modifying CTEs assign sequence numbers): no entities.
         DbModule.forRoot({
           url: config.DATABASE_URL,

@@ -62,7 +62,12 @@ export class FileModule {
       module: FileModule,
       imports: [
         LoggingModule.forRoot({ service: 'file', level: config.LOG_LEVEL }),
-        NatsModule.forRoot({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: 'file' }),
+        NatsModule.forRoot({
+          url: config.NATS_URL,
+          namespace: config.NATS_NAMESPACE,
+          name: 'file',
+          responseValidation: config.RESPONSE_VALIDATION,
+        }),
         DbModule.forRoot({ url: config.DATABASE_URL, schema: 'file', entities: fileEntities }),
         OutboxModule.forRoot({ publisher: EventPublisher }),
         // Identity signs the access tokens; its public keys come over NATS and are cached, and

@@ -64,7 +64,12 @@ export class IdentityModule {
       module: IdentityModule,
       imports: [
         LoggingModule.forRoot({ service: 'identity', level: config.LOG_LEVEL }),
-        NatsModule.forRoot({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: 'identity' }),
+        NatsModule.forRoot({
+          url: config.NATS_URL,
+          namespace: config.NATS_NAMESPACE,
+          name: 'identity',
+          responseValidation: config.RESPONSE_VALIDATION,
+        }),
         DbModule.forRoot({ url: config.DATABASE_URL, schema: 'identity', entities: identityEntities }),
         IdentityCoreModule.forRoot(config, overrides),
         OutboxModule.forRoot({ publisher: EventPublisher }),

@@ -47,7 +47,12 @@ export class NotificationModule {
       module: NotificationModule,
       imports: [
         LoggingModule.forRoot({ service: 'notification', level: config.LOG_LEVEL }),
-        NatsModule.forRoot({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: 'notification' }),
+        NatsModule.forRoot({
+          url: config.NATS_URL,
+          namespace: config.NATS_NAMESPACE,
+          name: 'notification',
+          responseValidation: config.RESPONSE_VALIDATION,
+        }),
         // The repositories speak SQL (bulk inserts from arrays, SKIP LOCKED claims): no entities.
         DbModule.forRoot({
           url: config.DATABASE_URL,

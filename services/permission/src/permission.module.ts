@@ -53,7 +53,12 @@ export class PermissionModule {
       module: PermissionModule,
       imports: [
         LoggingModule.forRoot({ service: 'permission', level: config.LOG_LEVEL }),
-        NatsModule.forRoot({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: 'permission' }),
+        NatsModule.forRoot({
+          url: config.NATS_URL,
+          namespace: config.NATS_NAMESPACE,
+          name: 'permission',
+          responseValidation: config.RESPONSE_VALIDATION,
+        }),
         DbModule.forRoot({ url: config.DATABASE_URL, schema: 'permission', entities: permissionEntities }),
         OutboxModule.forRoot({ publisher: EventPublisher }),
         // Identity signs the access tokens; its public keys are fetched (over HTTP when configured,

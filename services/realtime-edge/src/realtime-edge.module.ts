@@ -42,7 +42,12 @@ export class RealtimeEdgeModule {
       module: RealtimeEdgeModule,
       imports: [
         LoggingModule.forRoot({ service: 'realtime-edge', level: config.LOG_LEVEL }),
-        NatsModule.forRoot({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: 'realtime-edge' }),
+        NatsModule.forRoot({
+          url: config.NATS_URL,
+          namespace: config.NATS_NAMESPACE,
+          name: 'realtime-edge',
+          responseValidation: config.RESPONSE_VALIDATION,
+        }),
         // Identity signs the access tokens; its public keys come over NATS and are cached, and
         // fetched again when a token names a key not seen yet.
         AuthModule.forRootAsync({

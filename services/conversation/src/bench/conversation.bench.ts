@@ -95,6 +95,7 @@ async function main(): Promise<void> {
       NATS_NAMESPACE: namespace.prefix,
       HTTP_PORT: '0',
       LOG_LEVEL: 'warn',
+      RESPONSE_VALIDATION: 'off', // as in production (deploy/kubernetes)
       SERVICE_ACCOUNT_EMAIL: 'conversation@parley.bench',
       SERVICE_ACCOUNT_PASSWORD: 'not-used-by-the-benchmark',
     };

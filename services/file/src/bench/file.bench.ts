@@ -312,7 +312,12 @@ async function main(): Promise<void> {
       kind: 'person',
     };
     const stand = await standIns(nats, namespace, actor);
-    const environment = { NATS_URL: natsUrl, NATS_NAMESPACE: namespace.prefix, LOG_LEVEL: 'warn' };
+    const environment = {
+      NATS_URL: natsUrl,
+      NATS_NAMESPACE: namespace.prefix,
+      LOG_LEVEL: 'warn',
+      RESPONSE_VALIDATION: 'off', // as in production (deploy/kubernetes)
+    };
     try {
       const drivers = [];
       for (const driver of ['local_filesystem', 'object_store'] as const) {

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       NATS_NAMESPACE: namespace,
       HTTP_PORT: '0',
       LOG_LEVEL: 'warn',
+      RESPONSE_VALIDATION: 'off', // as in production (deploy/kubernetes)
       IDENTITY_SIGNING_ALGORITHM: process.env['IDENTITY_SIGNING_ALGORITHM'] ?? 'RS256',
       IDENTITY_PLATFORM_OPERATOR_PASSWORD: 'bench-operator-password',
       IDENTITY_LOGIN_MAX_FAILURES: '100',

@@ -255,6 +255,7 @@ async function main(): Promise<void> {
         HTTP_PORT: String(port),
         // No permission service runs beside it: its catalog registration retries quietly.
         LOG_LEVEL: 'error',
+        RESPONSE_VALIDATION: 'off', // as in production (deploy/kubernetes)
         NOTIFICATION_BROADCAST_POLL_INTERVAL: '50ms',
       },
       stdio: ['ignore', 'inherit', 'inherit'],

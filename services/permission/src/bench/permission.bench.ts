@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       NATS_NAMESPACE: namespace.prefix,
       HTTP_PORT: '0',
       LOG_LEVEL: 'warn',
+      RESPONSE_VALIDATION: 'off', // as in production (deploy/kubernetes)
     };
     const config = loadConfig(permissionConfig, environment);
     // The service runs in its own process, as in production: the load generator does not share

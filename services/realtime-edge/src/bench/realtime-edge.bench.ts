@@ -168,6 +168,7 @@ class Stack {
         NATS_NAMESPACE: this.namespace.prefix,
         HTTP_PORT: String(port),
         LOG_LEVEL: 'warn',
+        RESPONSE_VALIDATION: 'off', // as in production (deploy/kubernetes)
         ...env,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -208,6 +209,7 @@ class Stack {
         NATS_NAMESPACE: this.namespace.prefix,
         HTTP_PORT: String(port),
         LOG_LEVEL: 'warn',
+        RESPONSE_VALIDATION: 'off', // as in production (deploy/kubernetes)
         ...env,
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
