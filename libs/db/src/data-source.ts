@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { checkIdentifier } from './sql-names.js';
+import { isoTimestampTypes } from './timestamps.js';
 
 export interface DataSourceSettings {
   /** The service's own login (`DATABASE_URL`), never the admin one. */
@@ -8,6 +9,12 @@ export interface DataSourceSettings {
   entities: NonNullable<DataSourceOptions['entities']>;
   /** Connections in the pool; pg's default (10) when omitted. */
   poolSize?: number;
+  /**
+   * Read timestamptz values as ISO 8601 text in UTC (`isoTimestamp`) rather than as Dates: for a
+   * service whose queries are plain SQL and whose timestamps go straight into JSON. Not for
+   * TypeORM entities, whose Date columns expect Dates.
+   */
+  timestampsAsText?: boolean;
 }
 
 /**
@@ -27,6 +34,9 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     dropSchema: false,
     installExtensions: false,
     ...(settings.poolSize === undefined ? {} : { poolSize: settings.poolSize }),
-    extra: { options: `-c TimeZone=UTC -c search_path=${schema}` },
+    extra: {
+      options: `-c TimeZone=UTC -c search_path=${schema}`,
+      ...(settings.timestampsAsText === true ? { types: isoTimestampTypes } : {}),
+    },
   });
 }

@@ -11,3 +11,4 @@ export * from './outbox-writer.js';
 export * from './prepared-statement.js';
 export * from './sql-conventions.js';
 export { conventionalName } from './sql-names.js';
+export * from './timestamps.js';

@@ -51,6 +51,7 @@ export class ConversationModule {
           schema: 'conversation',
           entities: [],
           poolSize: config.DATABASE_POOL_SIZE,
+          timestampsAsText: true,
         }),
         OutboxModule.forRoot({ publisher: EventPublisher }),
         // Identity signs the access tokens; its public keys come over NATS and are cached, and

@@ -4,6 +4,7 @@ import type { Visibility } from '@parley/contracts';
 import type { MessageRow } from '../messages/message.row.js';
 import type { ParticipantRow } from '../participants/participant.row.js';
 import type { ConversationRow } from './conversation.row.js';
+import type { SqlTimestamp } from '../shared/sql-values.js';
 
 export interface NewGroup {
   tenantId: string;
@@ -162,12 +163,12 @@ export class ConversationsRepository {
     }
   }
 
-  async softDelete(manager: EntityManager, id: string): Promise<Date> {
-    const rows: [Array<{ deleted_at: Date }>, number] = await manager.query(
+  async softDelete(manager: EntityManager, id: string): Promise<SqlTimestamp> {
+    const rows: [Array<{ deleted_at: SqlTimestamp }>, number] = await manager.query(
       `UPDATE conversation.conversations SET deleted_at = now() WHERE id = $1 RETURNING deleted_at`,
       [id],
     );
-    return (rows[0][0] as { deleted_at: Date }).deleted_at;
+    return (rows[0][0] as { deleted_at: SqlTimestamp }).deleted_at;
   }
 
   /**

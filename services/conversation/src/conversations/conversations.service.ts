@@ -24,6 +24,7 @@ import { characters, checkLimit } from '../shared/limits.js';
 import { ConversationLookup, requireGroup } from './conversation-lookup.service.js';
 import { toConversation, type ConversationRow } from './conversation.row.js';
 import { ConversationsRepository, type GroupChanges } from './conversations.repository.js';
+import { iso } from '../shared/sql-values.js';
 
 type Requests = typeof conversationRequests;
 type CreateGroup = ParsedRequestOf<Requests['createGroup']>;
@@ -219,7 +220,7 @@ export class ConversationsService {
         conversationId: row.id,
         deletedById: actor.userId,
       });
-      return { conversationId: row.id, deletedAt: deletedAt.toISOString() };
+      return { conversationId: row.id, deletedAt: iso(deletedAt) };
     });
   }
 

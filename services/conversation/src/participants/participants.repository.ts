@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Standing } from '@parley/contracts';
 import type { ParticipantRow } from './participant.row.js';
+import type { SqlTimestamp } from '../shared/sql-values.js';
 
 export interface Joining {
   conversationId: string;
@@ -89,13 +90,13 @@ export class ParticipantsRepository {
     return rows[0] as ParticipantRow;
   }
 
-  async leave(manager: EntityManager, conversationId: string, userId: string): Promise<Date> {
-    const rows: [Array<{ left_at: Date }>, number] = await manager.query(
+  async leave(manager: EntityManager, conversationId: string, userId: string): Promise<SqlTimestamp> {
+    const rows: [Array<{ left_at: SqlTimestamp }>, number] = await manager.query(
       `UPDATE conversation.participants SET left_at = now()
        WHERE conversation_id = $1 AND user_id = $2 RETURNING left_at`,
       [conversationId, userId],
     );
-    return (rows[0][0] as { left_at: Date }).left_at;
+    return (rows[0][0] as { left_at: SqlTimestamp }).left_at;
   }
 
   async setStanding(

@@ -14,7 +14,7 @@ import { OutboxWriter } from '@parley/db';
 import { StandingsTransaction, type StandingPlan } from '../access/standings.js';
 import { UserDirectory } from '../access/user-directory.service.js';
 import { ConversationLookup, requireGroup } from '../conversations/conversation-lookup.service.js';
-import { int } from '../shared/sql-values.js';
+import { int, iso } from '../shared/sql-values.js';
 import { ConversationsRepository } from '../conversations/conversations.repository.js';
 import type { ConversationRow } from '../conversations/conversation.row.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
@@ -314,7 +314,7 @@ export class ParticipantsService {
         userId,
         removedById: userId === actor.userId ? null : actor.userId,
       });
-      return leftAt.toISOString();
+      return iso(leftAt);
     });
   }
 
