@@ -35,7 +35,10 @@ export interface OutboxRelayOptions {
   /** How often the active relay deletes old published rows. */
   cleanupIntervalMs?: number;
   logger?: Logger;
-  /** Called after each idle or failed round of the active relay with the age of the oldest unpublished event. */
+  /**
+   * Called after each round of the active relay with the age of the oldest unpublished event as
+   * the round read it; 0 after a round that published everything it found waiting.
+   */
   onLag?: (oldestUnpublishedAgeMs: number) => void;
   /** Registers `parley_outbox_lag_seconds{schema}` there. */
   registry?: Registry;
@@ -114,7 +117,7 @@ export class OutboxRelay {
     return this.currentState;
   }
 
-  /** Age in ms of the oldest unpublished event at the end of the last active round. */
+  /** Age in ms of the oldest unpublished event after the last active round (see `onLag`). */
   get lagMs(): number {
     return this.lag;
   }
@@ -227,7 +230,6 @@ export class OutboxRelay {
         retry = this.settings.retryInitialMs;
         continue;
       }
-      await this.measureLag(client);
       if (round === 'failed') {
         // Notifications do not cut this short: the backoff protects the broker.
         await this.sleep(retry, false);
@@ -250,8 +252,11 @@ export class OutboxRelay {
   }
 
   private async publishRound(client: pg.Client): Promise<Round> {
-    const result = await client.query<OutboxRow>(
-      `SELECT id, subject, payload, headers FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+    // The rows carry their age: the first is the oldest waiting, which is the relay's lag.
+    const result = await client.query<OutboxRow & { age_ms: number }>(
+      `SELECT id, subject, payload, headers,
+              (EXTRACT(epoch FROM pg_catalog.clock_timestamp() - created_at) * 1000)::float8 AS age_ms
+       FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [this.settings.batchSize],
     );
     // The rows of a round go out together, in id order on one connection, so JetStream stores
@@ -286,10 +291,14 @@ export class OutboxRelay {
         [published],
       );
     }
-    if (failed) {
-      return 'failed';
-    }
-    return result.rows.length === this.settings.batchSize && !this.stopping ? 'more' : 'idle';
+    const round: Round = failed
+      ? 'failed'
+      : result.rows.length === this.settings.batchSize && !this.stopping
+        ? 'more'
+        : 'idle';
+    // After an idle round, what waits was written after it began.
+    this.reportLag(round === 'idle' ? 0 : (result.rows[0]?.age_ms ?? 0));
+    return round;
   }
 
   private async cleanup(client: pg.Client): Promise<void> {
@@ -307,12 +316,8 @@ export class OutboxRelay {
     }
   }
 
-  private async measureLag(client: pg.Client): Promise<void> {
-    const result = await client.query<{ age_ms: number | null }>(
-      `SELECT (EXTRACT(epoch FROM pg_catalog.clock_timestamp() - created_at) * 1000)::float8 AS age_ms
-       FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT 1`,
-    );
-    this.lag = Math.max(0, result.rows[0]?.age_ms ?? 0);
+  private reportLag(ageMs: number): void {
+    this.lag = Math.max(0, ageMs);
     this.gauge?.set({ schema: this.schema }, this.lag / 1000);
     this.options.onLag?.(this.lag);
   }
