@@ -202,7 +202,11 @@ export const permissionRequests = {
         z.object({
           actorId: idSchema,
           standing: z.enum(standings).nullable(),
-          validUntil: timestampSchema.nullable().describe('When the standing ends; null: it does not'),
+          // Named since 2026-11-22; the default reads a service that did not name it yet.
+          validUntil: timestampSchema
+            .nullable()
+            .default(null)
+            .describe('When the standing ends; null: it does not'),
           assignmentId: idSchema.nullable(),
           changed: z.boolean(),
         }),

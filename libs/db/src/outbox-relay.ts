@@ -259,6 +259,7 @@ export class OutboxRelay {
        FROM ${this.table} WHERE published_at IS NULL ORDER BY id LIMIT $1`,
       [this.settings.batchSize],
     );
+    const readAt = performance.now();
     // The rows of a round go out together, in id order on one connection, so JetStream stores
     // them in that order, and the round waits for their acknowledgements at once instead of one
     // after the other. The rows before the first failure are marked published; the failed row and
@@ -296,8 +297,14 @@ export class OutboxRelay {
       : result.rows.length === this.settings.batchSize && !this.stopping
         ? 'more'
         : 'idle';
-    // After an idle round, what waits was written after it began.
-    this.reportLag(round === 'idle' ? 0 : (result.rows[0]?.age_ms ?? 0));
+    if (!this.stopping) {
+      // After an idle round, what waits was written after it began; otherwise the oldest row read
+      // is still the oldest waiting, older by the time the round took.
+      const oldest = result.rows[0];
+      this.reportLag(
+        round === 'idle' || oldest === undefined ? 0 : oldest.age_ms + (performance.now() - readAt),
+      );
+    }
     return round;
   }
 

@@ -344,7 +344,7 @@ describe('request/reply through the Nest NATS transport', () => {
     expect(logs).toContainEqual(
       expect.objectContaining({
         level: 'error',
-        msg: 'Handler result has keys its response contract does not name',
+        msg: 'Handler result is not what its response contract makes of it',
         correlationId: 'corr-strip',
         subject: strip.subject,
         issues: [{ path: 'passwordHash', message: 'Not in the contract' }],

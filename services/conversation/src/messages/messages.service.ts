@@ -19,7 +19,7 @@ import { isLive } from '../participants/participant.row.js';
 import { Batches } from '../shared/batches.js';
 import { decodeCursor, encodeCursor, sequenceCursor } from '../shared/cursor.js';
 import { characters, checkLimit } from '../shared/limits.js';
-import { int } from '../shared/sql-values.js';
+import { int, iso } from '../shared/sql-values.js';
 import { toMessage, type MessageRow } from './message.row.js';
 import {
   MessagesRepository,
@@ -293,7 +293,7 @@ export class MessagesService {
           conversationId: conversation.id,
           userId: actor.userId,
           lastReadSequence: target,
-          readAt: new Date(moved.last_read_at ?? Date.now()).toISOString(),
+          readAt: moved.last_read_at === null ? new Date().toISOString() : iso(moved.last_read_at),
         });
       }
       const lastReadSequence = int(position.last_read_sequence);
