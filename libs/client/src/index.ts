@@ -9,6 +9,7 @@ export {
   ParleyClient,
   ParleyClientError,
   type ParleyClientOptions,
+  type Resumption,
   type ServerEventName,
   type ServerEvents,
   type TokenSource,

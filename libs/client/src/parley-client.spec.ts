@@ -130,6 +130,68 @@ describe('ParleyClient', () => {
     expect(edge.received[0]?.token).toBe(tokenFor(me));
   });
 
+  it('tells after each connection what its catch-up found, once it is done', async () => {
+    let refuse = false;
+    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
+      ok: true,
+      data: {
+        conversations: Object.fromEntries(
+          Object.keys(payload['conversations'] as Record<string, number>).map((id) => [
+            id,
+            refuse && id === b
+              ? { status: 'refused', error: { code: 'not_found', message: 'No such conversation' } }
+              : { status: 'synced', lastSequence: 5, lastRevision: 1, replayed: 1, refreshed: 0 },
+          ]),
+        ),
+      },
+    }));
+    const sdk = client({ conversations: { [a]: 4, [b]: 4 } });
+    const resumptions: unknown[] = [];
+    const stop = sdk.onResumed((resumption) => {
+      // Told once the catch-up is done: what it settled is in place, the focus restored.
+      resumptions.push({
+        ...resumption,
+        followed: Object.keys(sdk.followed()).sort(),
+        focused: edge.of('conversation:focus').length,
+      });
+    });
+    await sdk.focus(a).catch(() => undefined);
+    await sdk.connect();
+    const synced = { status: 'synced', lastSequence: 5, lastRevision: 1, replayed: 1, refreshed: 0 };
+    expect(resumptions).toEqual([
+      {
+        reconnection: false,
+        conversations: { [a]: synced, [b]: synced },
+        followed: [a, b].sort(),
+        focused: 1,
+      },
+    ]);
+    refuse = true;
+    const reconnected = new Promise((resolve) => sdk.socket.io.once('reconnect', resolve));
+    edge.socket.disconnect(false);
+    sdk.socket.io.engine.close();
+    await reconnected;
+    await until(() => resumptions.length === 2);
+    expect(resumptions[1]).toEqual({
+      reconnection: true,
+      conversations: {
+        [a]: synced,
+        [b]: { status: 'refused', error: { code: 'not_found', message: 'No such conversation' } },
+      },
+      followed: [a],
+      focused: 2,
+    });
+    expect(edge.of('conversation:focus')).toEqual([{ conversationId: a }, { conversationId: a }]);
+    stop();
+    const again = new Promise((resolve) => sdk.socket.io.once('reconnect', resolve));
+    edge.socket.disconnect(false);
+    sdk.socket.io.engine.close();
+    await again;
+    await until(() => edge.of('conversation:sync').length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(resumptions).toHaveLength(2);
+  });
+
   it('rejects connect() with the refusal', async () => {
     const refusal = await client({ token: 'refused' })
       .connect()

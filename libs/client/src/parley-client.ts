@@ -60,6 +60,14 @@ export class ParleyClientError extends Error {
 
 type Handler<N extends ServerEventName> = (payload: ServerEvents[N]) => void;
 
+/** What the catch-up after a connection found: the outcome of every conversation it synced. */
+export interface Resumption {
+  /** False for the first connection, true for every one after it. */
+  reconnection: boolean;
+  /** `refused`: no longer readable (left, removed, deleted while away), and no longer followed. */
+  conversations: Record<string, SyncOutcome>;
+}
+
 const events = realtimeEvents;
 const createdPayload = conversationEvents.conversationCreated.payload;
 const joinedPayload = conversationEvents.participantJoined.payload;
@@ -81,6 +89,8 @@ export class ParleyClient {
   private readonly positions = new ConversationPositions();
   private readonly focused = new Set<string>();
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
+  private readonly resumedHandlers = new Set<(resumption: Resumption) => void>();
+  private connections = 0;
   private readonly resyncing = new Set<string>();
   private readonly ackTimeoutMs: number;
   private readonly sendRetryMs: number;
@@ -266,6 +276,19 @@ export class ParleyClient {
     await this.send(realtimeCommands.conversationBlur, { conversationId });
   }
 
+  /**
+   * Listens for the end of each connection's catch-up (the followed conversations synced, focus
+   * restored); returns what stops listening. Events replay messages and their changes, not the
+   * rest: after a reconnection, reload what else may have changed while away — the list of
+   * conversations (one joined then is not followed yet), their settings and participants.
+   */
+  onResumed(handler: (resumption: Resumption) => void): () => void {
+    this.resumedHandlers.add(handler);
+    return () => {
+      this.resumedHandlers.delete(handler);
+    };
+  }
+
   /** Listens to a server event; returns what stops listening. */
   on<N extends ServerEventName>(event: N, handler: Handler<N>): () => void {
     let set = this.handlers.get(event);
@@ -322,15 +345,22 @@ export class ParleyClient {
   /** After every (re)connection: catch up on every followed conversation, restore focus. */
   private async resume(): Promise<void> {
     const conversations = this.positions.snapshot();
+    const reconnection = this.connections > 0;
+    this.connections += 1;
     try {
+      let outcomes: Record<string, SyncOutcome> = {};
       if (Object.keys(conversations).length > 0) {
         const answer = await this.send(realtimeCommands.conversationSync, { conversations });
-        for (const [conversationId, outcome] of Object.entries(answer.conversations)) {
+        outcomes = answer.conversations;
+        for (const [conversationId, outcome] of Object.entries(outcomes)) {
           this.settle(conversationId, outcome);
         }
       }
       for (const conversationId of this.focused) {
         await this.send(realtimeCommands.conversationFocus, { conversationId });
+      }
+      for (const handler of this.resumedHandlers) {
+        handler({ reconnection, conversations: outcomes });
       }
     } catch (error) {
       this.deliver(events.error.event, toSocketError(error));

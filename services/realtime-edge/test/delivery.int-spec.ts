@@ -13,7 +13,7 @@ import {
   type SyncOutcome,
   type Tenant,
 } from '@parley/contracts';
-import { ParleyClient } from '@parley/client';
+import { ParleyClient, type Resumption } from '@parley/client';
 import { eventually } from '@parley/testing';
 import { EventFanout } from '../src/delivery/event-fanout.service.js';
 import { command, connect, disconnected, Inbox, pause, succeed } from './edge.harness.js';
@@ -282,6 +282,52 @@ describe('delivery through the edge, two instances', () => {
       for (const client of [daveClient, later]) {
         client.disconnect();
       }
+    });
+  });
+
+  describe('what else changed while away', () => {
+    it('reports after the reconnection a group the user was removed from meanwhile, and stops following it', async () => {
+      const frank = await world.person(tenant, 'Frank');
+      const owner = await world.socket(edgeA(), alice);
+      const ownerInbox = new Inbox(owner);
+      // A slow reconnection: the removal and its assignment change reach every cache meanwhile.
+      const frankClient = new ParleyClient({
+        url: edgeB().url,
+        token: frank.token,
+        socket: { reconnectionDelay: 3000, reconnectionDelayMax: 3000 },
+      });
+      const resumptions: Resumption[] = [];
+      frankClient.onResumed((resumption) => resumptions.push(resumption));
+      await frankClient.connect();
+      const group = await succeed(owner, commands.conversationCreate, {
+        title: 'Leavers',
+        participants: [{ userId: frank.id }],
+      });
+      const kept = await succeed(owner, commands.conversationCreate, {
+        title: 'Stayers',
+        participants: [{ userId: frank.id }],
+      });
+      await eventually(
+        async () => Object.keys(frankClient.followed()).sort(),
+        (followed) => followed.length === 2,
+      );
+
+      const reconnected = new Promise((resolve) => frankClient.socket.io.once('reconnect', resolve));
+      frankClient.socket.io.engine.close();
+      await succeed(owner, commands.participantRemove, { conversationId: group.id, userId: frank.id });
+      await ownerInbox.waitFor('participant:removed');
+      await reconnected;
+      await eventually(
+        async () => resumptions.length,
+        (count) => count === 2,
+      );
+      expect(resumptions[0]).toEqual({ reconnection: false, conversations: {} });
+      expect(resumptions[1]?.reconnection).toBe(true);
+      expect(resumptions[1]?.conversations[group.id]).toMatchObject({ status: 'refused' });
+      expect(resumptions[1]?.conversations[kept.id]).toMatchObject({ status: 'synced' });
+      expect(Object.keys(frankClient.followed())).toEqual([kept.id]);
+      frankClient.disconnect();
+      owner.close();
     });
   });
 
