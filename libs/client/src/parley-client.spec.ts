@@ -192,6 +192,68 @@ describe('ParleyClient', () => {
     expect(resumptions).toHaveLength(2);
   });
 
+  it('catches up on more conversations than one sync takes, in as many syncs as needed', async () => {
+    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
+      ok: true,
+      data: {
+        conversations: Object.fromEntries(
+          Object.entries(payload['conversations'] as Record<string, number>).map(([id, from]) => [
+            id,
+            { status: 'synced', lastSequence: from + 1, lastRevision: 0, replayed: 1, refreshed: 0 },
+          ]),
+        ),
+      },
+    }));
+    const many = Object.fromEntries(Array.from({ length: 1201 }, (_, index) => [randomUUID(), index]));
+    const sdk = client({ conversations: many });
+    await sdk.connect();
+    const syncs = edge
+      .of('conversation:sync')
+      .map((payload) => Object.keys(payload['conversations'] as object));
+    expect(syncs.map((ids) => ids.length)).toEqual([500, 500, 201]);
+    expect(new Set(syncs.flat()).size).toBe(1201);
+    expect(Object.keys(sdk.followed())).toHaveLength(1201);
+    const [first] = Object.keys(many);
+    expect(sdk.lastSequence(first as string)).toBe(1);
+  });
+
+  it('follows every conversation of the user it does not follow yet, from the read position', async () => {
+    const c = randomUUID();
+    const summary = (conversationId: string, lastReadSequence: number) => ({
+      conversation: { id: conversationId.toUpperCase() },
+      me: { lastReadSequence },
+    });
+    edge.answers.set(realtimeCommands.conversationList.event, (payload) =>
+      payload['cursor'] === undefined
+        ? { ok: true, data: { items: [summary(a, 7), summary(b, 3)], nextCursor: 'next' } }
+        : { ok: true, data: { items: [summary(c, 0)], nextCursor: null } },
+    );
+    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
+      ok: true,
+      data: {
+        conversations: Object.fromEntries(
+          Object.entries(payload['conversations'] as Record<string, number>).map(([id, from]) => [
+            id,
+            { status: 'synced', lastSequence: from + 2, lastRevision: 0, replayed: 2, refreshed: 0 },
+          ]),
+        ),
+      },
+    }));
+    const sdk = client({ conversations: { [a]: 9 } });
+    await sdk.connect();
+    const outcomes = await sdk.followMine();
+    expect(edge.of('conversation:list')).toEqual([{ limit: 100 }, { limit: 100, cursor: 'next' }]);
+    // The one it followed already is left as it was.
+    expect(edge.of('conversation:sync').at(-1)).toEqual({ conversations: { [b]: 3, [c]: 0 } });
+    expect(Object.keys(outcomes).sort()).toEqual([b, c].sort());
+    expect(sdk.followed()).toEqual({
+      [a]: { sequence: 11, revision: 0 },
+      [b]: { sequence: 5, revision: 0 },
+      [c]: { sequence: 2, revision: 0 },
+    });
+    await expect(sdk.followMine()).resolves.toEqual({});
+  });
+
   it('rejects connect() with the refusal', async () => {
     const refusal = await client({ token: 'refused' })
       .connect()

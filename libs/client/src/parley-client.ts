@@ -3,6 +3,7 @@ import {
   conversationEvents,
   realtimeCommands,
   realtimeEvents,
+  realtimeListLimits,
   type Ack,
   type CommandAckOf,
   type CommandPayloadOf,
@@ -239,6 +240,32 @@ export class ParleyClient {
     return outcome;
   }
 
+  /**
+   * Follows every conversation of the user that it does not follow yet (one joined while away, or
+   * before the application kept its standpoints) from the user's read position in it: its unread
+   * messages arrive as `message:new`, then the live ones. Reads the whole conversation list, 100 a
+   * page; returns the outcome of each conversation it began to follow.
+   */
+  async followMine(): Promise<Record<string, SyncOutcome>> {
+    const fresh: Record<string, Standpoint> = {};
+    let cursor: string | undefined;
+    do {
+      const page = await this.send(realtimeCommands.conversationList, {
+        limit: 100,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const { conversation, me } of page.items) {
+        const conversationId = conversation.id.toLowerCase();
+        if (!this.positions.has(conversationId)) {
+          fresh[conversationId] = me.lastReadSequence;
+          this.positions.place(conversationId, me.lastReadSequence);
+        }
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return this.sync(fresh);
+  }
+
   async unfollow(id: string): Promise<void> {
     const conversationId = id.toLowerCase();
     this.positions.forget(conversationId);
@@ -348,14 +375,7 @@ export class ParleyClient {
     const reconnection = this.connections > 0;
     this.connections += 1;
     try {
-      let outcomes: Record<string, SyncOutcome> = {};
-      if (Object.keys(conversations).length > 0) {
-        const answer = await this.send(realtimeCommands.conversationSync, { conversations });
-        outcomes = answer.conversations;
-        for (const [conversationId, outcome] of Object.entries(outcomes)) {
-          this.settle(conversationId, outcome);
-        }
-      }
+      const outcomes = await this.sync(conversations);
       for (const conversationId of this.focused) {
         await this.send(realtimeCommands.conversationFocus, { conversationId });
       }
@@ -365,6 +385,21 @@ export class ParleyClient {
     } catch (error) {
       this.deliver(events.error.event, toSocketError(error));
     }
+  }
+
+  /** Syncs conversations, as many at once as the edge takes, and settles each outcome. */
+  private async sync(conversations: Record<string, Standpoint>): Promise<Record<string, SyncOutcome>> {
+    const entries = Object.entries(conversations);
+    const outcomes: Record<string, SyncOutcome> = {};
+    for (let start = 0; start < entries.length; start += realtimeListLimits.syncConversations) {
+      const chunk = Object.fromEntries(entries.slice(start, start + realtimeListLimits.syncConversations));
+      const answer = await this.send(realtimeCommands.conversationSync, { conversations: chunk });
+      for (const [conversationId, outcome] of Object.entries(answer.conversations)) {
+        this.settle(conversationId, outcome);
+        outcomes[conversationId] = outcome;
+      }
+    }
+    return outcomes;
   }
 
   private settle(conversationId: string, outcome: SyncOutcome): void {

@@ -286,7 +286,7 @@ describe('delivery through the edge, two instances', () => {
   });
 
   describe('what else changed while away', () => {
-    it('reports after the reconnection a group the user was removed from meanwhile, and stops following it', async () => {
+    it('reports after the reconnection a group the user left meanwhile; followMine follows one joined meanwhile', async () => {
       const frank = await world.person(tenant, 'Frank');
       const owner = await world.socket(edgeA(), alice);
       const ownerInbox = new Inbox(owner);
@@ -316,6 +316,14 @@ describe('delivery through the edge, two instances', () => {
       frankClient.socket.io.engine.close();
       await succeed(owner, commands.participantRemove, { conversationId: group.id, userId: frank.id });
       await ownerInbox.waitFor('participant:removed');
+      // A group Frank is put in while away, and a message in it.
+      const joined = await succeed(owner, commands.conversationCreate, {
+        title: 'Newcomers',
+        participants: [{ userId: frank.id }],
+      });
+      await succeed(owner, commands.messageSend, { conversationId: joined.id, ...text('welcome') });
+      const received: MessageView[] = [];
+      frankClient.on('message:new', (message) => received.push(message));
       await reconnected;
       await eventually(
         async () => resumptions.length,
@@ -326,6 +334,16 @@ describe('delivery through the edge, two instances', () => {
       expect(resumptions[1]?.conversations[group.id]).toMatchObject({ status: 'refused' });
       expect(resumptions[1]?.conversations[kept.id]).toMatchObject({ status: 'synced' });
       expect(Object.keys(frankClient.followed())).toEqual([kept.id]);
+
+      // The list tells what the events could not: the group joined while away.
+      const followed = await frankClient.followMine();
+      expect(Object.keys(followed)).toEqual([joined.id]);
+      expect(followed[joined.id]).toMatchObject({ status: 'synced', lastSequence: 1 });
+      expect(received.map((message) => [message.conversationId, message.body])).toEqual([
+        [joined.id, 'welcome'],
+      ]);
+      expect(Object.keys(frankClient.followed()).sort()).toEqual([kept.id, joined.id].sort());
+      await expect(frankClient.followMine()).resolves.toEqual({});
       frankClient.disconnect();
       owner.close();
     });
