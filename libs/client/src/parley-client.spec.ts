@@ -72,6 +72,21 @@ class FakeEdge {
   }
 }
 
+/** Has the edge answer each conversation of a `conversation:sync` with `outcome(id, from)`. */
+function answerSyncs(edge: FakeEdge, outcome: (id: string, from: number) => unknown): void {
+  edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
+    ok: true,
+    data: {
+      conversations: Object.fromEntries(
+        Object.entries(payload['conversations'] as Record<string, number>).map(([id, from]) => [
+          id,
+          outcome(id, from),
+        ]),
+      ),
+    },
+  }));
+}
+
 async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!check()) {
@@ -132,19 +147,11 @@ describe('ParleyClient', () => {
 
   it('tells after each connection what its catch-up found, once it is done', async () => {
     let refuse = false;
-    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
-      ok: true,
-      data: {
-        conversations: Object.fromEntries(
-          Object.keys(payload['conversations'] as Record<string, number>).map((id) => [
-            id,
-            refuse && id === b
-              ? { status: 'refused', error: { code: 'not_found', message: 'No such conversation' } }
-              : { status: 'synced', lastSequence: 5, lastRevision: 1, replayed: 1, refreshed: 0 },
-          ]),
-        ),
-      },
-    }));
+    answerSyncs(edge, (id) =>
+      refuse && id === b
+        ? { status: 'refused', error: { code: 'not_found', message: 'No such conversation' } }
+        : { status: 'synced', lastSequence: 5, lastRevision: 1, replayed: 1, refreshed: 0 },
+    );
     const sdk = client({ conversations: { [a]: 4, [b]: 4 } });
     const resumptions: unknown[] = [];
     const stop = sdk.onResumed((resumption) => {
@@ -193,16 +200,12 @@ describe('ParleyClient', () => {
   });
 
   it('catches up on more conversations than one sync takes, in as many syncs as needed', async () => {
-    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
-      ok: true,
-      data: {
-        conversations: Object.fromEntries(
-          Object.entries(payload['conversations'] as Record<string, number>).map(([id, from]) => [
-            id,
-            { status: 'synced', lastSequence: from + 1, lastRevision: 0, replayed: 1, refreshed: 0 },
-          ]),
-        ),
-      },
+    answerSyncs(edge, (id, from) => ({
+      status: 'synced',
+      lastSequence: from + 1,
+      lastRevision: 0,
+      replayed: 1,
+      refreshed: 0,
     }));
     const many = Object.fromEntries(Array.from({ length: 1201 }, (_, index) => [randomUUID(), index]));
     const sdk = client({ conversations: many });
@@ -228,16 +231,12 @@ describe('ParleyClient', () => {
         ? { ok: true, data: { items: [summary(a, 7), summary(b, 3)], nextCursor: 'next' } }
         : { ok: true, data: { items: [summary(c, 0)], nextCursor: null } },
     );
-    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
-      ok: true,
-      data: {
-        conversations: Object.fromEntries(
-          Object.entries(payload['conversations'] as Record<string, number>).map(([id, from]) => [
-            id,
-            { status: 'synced', lastSequence: from + 2, lastRevision: 0, replayed: 2, refreshed: 0 },
-          ]),
-        ),
-      },
+    answerSyncs(edge, (id, from) => ({
+      status: 'synced',
+      lastSequence: from + 2,
+      lastRevision: 0,
+      replayed: 2,
+      refreshed: 0,
     }));
     const sdk = client({ conversations: { [a]: 9 } });
     await sdk.connect();
@@ -448,16 +447,11 @@ describe('ParleyClient', () => {
   });
 
   it('follows, unfollows, focuses and blurs through commands, and focuses again after a reconnection', async () => {
-    edge.answers.set(realtimeCommands.conversationSync.event, (payload) => ({
-      ok: true,
-      data: {
-        conversations: Object.fromEntries(
-          Object.entries(payload['conversations'] as Record<string, number>).map(([id, from]) => [
-            id,
-            { status: 'reset', lastSequence: from + 100, lastRevision: 7, missed: 100 },
-          ]),
-        ),
-      },
+    answerSyncs(edge, (id, from) => ({
+      status: 'reset',
+      lastSequence: from + 100,
+      lastRevision: 7,
+      missed: 100,
     }));
     const sdk = client();
     await sdk.connect();
