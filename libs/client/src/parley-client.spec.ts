@@ -199,6 +199,32 @@ describe('ParleyClient', () => {
     expect(resumptions).toHaveLength(2);
   });
 
+  it('turns what a resumption handler throws or rejects with into an error event', async () => {
+    const sdk = client();
+    const errors: unknown[] = [];
+    sdk.on('error', (error) => errors.push(error));
+    const heard: string[] = [];
+    sdk.onResumed(() => {
+      heard.push('throws');
+      throw new Error('handler broke');
+    });
+    sdk.onResumed(async () => {
+      heard.push('rejects');
+      await Promise.resolve();
+      throw new Error('The connection dropped');
+    });
+    sdk.onResumed(() => {
+      heard.push('fine');
+    });
+    await sdk.connect();
+    await until(() => errors.length === 2);
+    expect(heard).toEqual(['throws', 'rejects', 'fine']);
+    expect(errors).toEqual([
+      { code: 'unavailable', message: 'handler broke', event: null },
+      { code: 'unavailable', message: 'The connection dropped', event: null },
+    ]);
+  });
+
   it('catches up on more conversations than one sync takes, in as many syncs as needed', async () => {
     answerSyncs(edge, (id, from) => ({
       status: 'synced',

@@ -90,7 +90,7 @@ export class ParleyClient {
   private readonly positions = new ConversationPositions();
   private readonly focused = new Set<string>();
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
-  private readonly resumedHandlers = new Set<(resumption: Resumption) => void>();
+  private readonly resumedHandlers = new Set<(resumption: Resumption) => unknown>();
   private connections = 0;
   private readonly resyncing = new Set<string>();
   private readonly ackTimeoutMs: number;
@@ -307,9 +307,10 @@ export class ParleyClient {
    * Listens for the end of each connection's catch-up (the followed conversations synced, focus
    * restored); returns what stops listening. Events replay messages and their changes, not the
    * rest: after a reconnection, reload what else may have changed while away — the list of
-   * conversations (one joined then is not followed yet), their settings and participants.
+   * conversations (one joined then is not followed yet), their settings and participants. What a
+   * handler throws, or its promise rejects with, comes as an `error` event.
    */
-  onResumed(handler: (resumption: Resumption) => void): () => void {
+  onResumed(handler: (resumption: Resumption) => unknown): () => void {
     this.resumedHandlers.add(handler);
     return () => {
       this.resumedHandlers.delete(handler);
@@ -380,7 +381,23 @@ export class ParleyClient {
         await this.send(realtimeCommands.conversationFocus, { conversationId });
       }
       for (const handler of this.resumedHandlers) {
-        handler({ reconnection, conversations: outcomes });
+        this.runHandler(() => handler({ reconnection, conversations: outcomes }));
+      }
+    } catch (error) {
+      this.deliver(events.error.event, toSocketError(error));
+    }
+  }
+
+  /**
+   * Runs an application's handler: what it throws, or what its promise rejects with (a
+   * `followMine()` that met a dropped connection), becomes an `error` event, not an unhandled
+   * rejection, and the other handlers still run.
+   */
+  private runHandler(call: () => unknown): void {
+    try {
+      const result = call();
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => this.deliver(events.error.event, toSocketError(error)));
       }
     } catch (error) {
       this.deliver(events.error.event, toSocketError(error));
