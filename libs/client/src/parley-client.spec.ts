@@ -110,6 +110,7 @@ describe('ParleyClient', () => {
   const me = randomUUID();
   const a = randomUUID();
   const b = randomUUID();
+  const c = randomUUID();
 
   beforeEach(async () => {
     edge = new FakeEdge();
@@ -135,13 +136,15 @@ describe('ParleyClient', () => {
         conversations: {
           [a]: { status: 'synced', lastSequence: 4, lastRevision: 2, replayed: 0, refreshed: 0 },
           [b]: { status: 'refused', error: { code: 'forbidden', message: 'no' } },
+          [c]: { status: 'refused', error: { code: 'unavailable', message: 'No service answers' } },
         },
       },
     }));
-    const sdk = client({ conversations: { [a]: 4, [b]: 9 } });
+    const sdk = client({ conversations: { [a]: 4, [b]: 9, [c]: 2 } });
     await sdk.connect();
-    expect(edge.of('conversation:sync')).toEqual([{ conversations: { [a]: 4, [b]: 9 } }]);
-    expect(sdk.followed()).toEqual({ [a]: { sequence: 4, revision: 2 } });
+    expect(edge.of('conversation:sync')).toEqual([{ conversations: { [a]: 4, [b]: 9, [c]: 2 } }]);
+    // Forbidden: no longer followed. Unavailable for a moment: kept, to be synced again.
+    expect(sdk.followed()).toEqual({ [a]: { sequence: 4, revision: 2 }, [c]: 2 });
     expect(edge.received[0]?.token).toBe(tokenFor(me));
   });
 
@@ -152,7 +155,7 @@ describe('ParleyClient', () => {
         ? { status: 'refused', error: { code: 'not_found', message: 'No such conversation' } }
         : { status: 'synced', lastSequence: 5, lastRevision: 1, replayed: 1, refreshed: 0 },
     );
-    const sdk = client({ conversations: { [a]: 4, [b]: 4 } });
+    const sdk = client({ conversations: { [a]: 4, [b]: 4 }, ackTimeoutMs: 200 });
     const resumptions: unknown[] = [];
     const stop = sdk.onResumed((resumption) => {
       // Told once the catch-up is done: what it settled is in place, the focus restored.
@@ -564,6 +567,27 @@ describe('ParleyClient', () => {
     sdk.disconnect();
     expect(await pending).toMatchObject({ code: 'unavailable', details: { attempts: 1 } });
     expect(edge.of(realtimeCommands.messageSend.event).length).toBeLessThanOrEqual(attempts + 1);
+  });
+
+  it('stops trying at once when the edge ends the connection, which Socket.IO does not reopen', async () => {
+    const sdk = client({ ackTimeoutMs: 200, sendRetryMs: 30_000 });
+    await sdk.connect();
+    edge.answers.set(realtimeCommands.messageSend.event, () => {
+      // The edge ends this socket's connection (as after a revoked session) instead of answering.
+      setTimeout(() => edge.socket.disconnect(true), 10);
+      return noAck;
+    });
+    const started = Date.now();
+    const failure = await sdk.sendMessage({ conversationId: a, body: 'lost', clientMessageId: 'ended' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({
+      code: 'unavailable',
+      details: { clientMessageId: 'ended', attempts: 1 },
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(sdk.socket.active).toBe(false);
   });
 
   it('stops trying at once when disconnect() comes during a pause', async () => {

@@ -65,7 +65,11 @@ type Handler<N extends ServerEventName> = (payload: ServerEvents[N]) => void;
 export interface Resumption {
   /** False for the first connection, true for every one after it. */
   reconnection: boolean;
-  /** `refused`: no longer readable (left, removed, deleted while away), and no longer followed. */
+  /**
+   * `refused` with `forbidden` or `not_found`: no longer readable (left, removed, deleted while
+   * away), and no longer followed; with another code (a service unavailable for a moment), still
+   * followed, and synced again at the next connection.
+   */
   conversations: Record<string, SyncOutcome>;
 }
 
@@ -91,7 +95,8 @@ export class ParleyClient {
   private readonly focused = new Set<string>();
   private readonly handlers = new Map<string, Set<(payload: never) => void>>();
   private readonly resumedHandlers = new Set<(resumption: Resumption) => unknown>();
-  private connections = 0;
+  /** Whether a connection was made before: every catch-up after the first is a reconnection's. */
+  private connectedBefore = false;
   private readonly resyncing = new Set<string>();
   private readonly ackTimeoutMs: number;
   private readonly sendRetryMs: number;
@@ -333,11 +338,13 @@ export class ParleyClient {
 
   /**
    * Waits `pause`, and while disconnected until connected again; false when sending again is
-   * pointless: `disconnect()` was called, or the deadline came without a connection.
+   * pointless: `disconnect()` was called, the edge ended the connection, or the deadline came
+   * without a connection.
    */
   private async pauseOrReconnection(pause: number, deadline: number): Promise<boolean> {
     await this.wait(pause, () => false);
-    if (!this.closed && !this.socket.connected) {
+    // Not active: the edge ended the connection, and Socket.IO will not connect again by itself.
+    if (!this.closed && !this.socket.connected && this.socket.active) {
       await this.wait(Math.max(0, deadline - Date.now()), (wake) => {
         this.socket.once('connect', wake);
         return () => this.socket.off('connect', wake);
@@ -373,8 +380,8 @@ export class ParleyClient {
   /** After every (re)connection: catch up on every followed conversation, restore focus. */
   private async resume(): Promise<void> {
     const conversations = this.positions.snapshot();
-    const reconnection = this.connections > 0;
-    this.connections += 1;
+    const reconnection = this.connectedBefore;
+    this.connectedBefore = true;
     try {
       const outcomes = await this.sync(conversations);
       for (const conversationId of this.focused) {
@@ -421,8 +428,11 @@ export class ParleyClient {
 
   private settle(conversationId: string, outcome: SyncOutcome): void {
     if (outcome.status === 'refused') {
-      // Not (or no longer) readable: stop asking for it.
-      this.positions.forget(conversationId);
+      if (outcome.error.code === 'forbidden' || outcome.error.code === 'not_found') {
+        // Not (or no longer) readable: stop asking for it. Any other refusal (a service
+        // unavailable for a moment) keeps the position, for the next sync to try again.
+        this.positions.forget(conversationId);
+      }
     } else {
       this.positions.set(conversationId, outcome.lastSequence);
       this.positions.setRevision(conversationId, outcome.lastRevision);

@@ -51,8 +51,8 @@ export const commonVariables = defineConfig({
   }),
   RESPONSE_VALIDATION: env.enum(responseValidations, {
     description:
-      'strict: every reply is validated against its contract, and one with a key the contract does not name ' +
-      'is refused as internal (development, tests); off: replies go out as the handler typed them (production)',
+      'strict: every reply is validated against its contract, and one the contract would change is refused ' +
+      'as internal (development, tests); off: replies go out as the handlers return them (production)',
     default: 'strict',
   }),
 });

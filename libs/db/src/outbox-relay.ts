@@ -252,7 +252,7 @@ export class OutboxRelay {
   }
 
   private async publishRound(client: pg.Client): Promise<Round> {
-    // The rows carry their age: the first is the oldest waiting, which is the relay's lag.
+    // The rows carry their age, from which the round tells the relay's lag.
     const result = await client.query<OutboxRow & { age_ms: number }>(
       `SELECT id, subject, payload, headers,
               (EXTRACT(epoch FROM pg_catalog.clock_timestamp() - created_at) * 1000)::float8 AS age_ms
@@ -298,11 +298,12 @@ export class OutboxRelay {
         ? 'more'
         : 'idle';
     if (!this.stopping) {
-      // After an idle round, what waits was written after it began; otherwise the oldest row read
-      // is still the oldest waiting, older by the time the round took.
-      const oldest = result.rows[0];
+      // After an idle round, what waits was written after it began. After a failed one, the
+      // failed row is the oldest waiting; after a full one, the oldest waiting came after the last
+      // row read, so that row's age bounds it. Either is older by the time the round took.
+      const waiting = failed ? rows[failure] : result.rows.at(-1);
       this.reportLag(
-        round === 'idle' || oldest === undefined ? 0 : oldest.age_ms + (performance.now() - readAt),
+        round === 'idle' || waiting === undefined ? 0 : waiting.age_ms + (performance.now() - readAt),
       );
     }
     return round;

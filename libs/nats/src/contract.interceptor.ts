@@ -19,12 +19,11 @@ export const REQUEST_CONTRACT = 'parley:request-contract';
  * Injection token of how results are held to the response contract (`RESPONSE_VALIDATION`;
  * NatsModule provides it, `strict` without):
  *
- * - `strict`: validated; a result that fails the schema, or that has a key the schema does not
- *   name, is our bug: the caller gets `internal`, the log the why. For development and tests, so
- *   that a test run finds every handler whose result drifts from its contract or carries an
- *   internal field.
- * - `off`: sent as the handler typed it, without the cost of walking it (about half a millisecond
- *   for a page of 50 messages). For production, whose code the tests have run under `strict`.
+ * - `strict`: validated; a result the schema would change (one that fails it, has a key it does
+ *   not name, or relies on a default or a transform) is our bug: the caller gets `internal`, the
+ *   log the why. For development and tests, which so find such a result on every path they run.
+ * - `off`: sent as the handler returned it, without the cost of walking it (about half a
+ *   millisecond for a page of 50 messages). For production; a path no test runs is not checked.
  */
 export const RESPONSE_VALIDATION = Symbol('RESPONSE_VALIDATION');
 

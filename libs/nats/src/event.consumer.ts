@@ -381,8 +381,6 @@ class ConsumerRun {
   lastHandled: number | undefined;
   /** Messages handed back for a retry (nak) and not handled since. */
   readonly handedBack = new Set<number>();
-  /** The message in hand was handed back. */
-  private handing: number | undefined;
 
   /** When the stream read was created (ms); messages stored before are of an earlier stream. */
   streamCreatedAt: number | undefined;
@@ -423,13 +421,10 @@ class ConsumerRun {
         this.inHand = current ? sequence : undefined;
         this.handedBack.delete(sequence);
         await requestContext.run(contextFromHeaders(message.headers), () => this.process(message));
-        if (current && this.inHand === sequence) {
+        // Still in hand: handled in the stream read (not one since created again).
+        if (this.inHand === sequence) {
           this.lastHandled = Math.max(this.lastHandled ?? 0, sequence);
-          if (this.handing === sequence) {
-            this.handedBack.add(sequence);
-          }
         }
-        this.handing = undefined;
         this.inHand = undefined;
       }
     } catch (error) {
@@ -502,7 +497,9 @@ class ConsumerRun {
 
   /** Hands a message back for a retry after `delay`; the loop remembers it until it comes again. */
   private handBack(message: JsMsg, delay: number): void {
-    this.handing = message.seq;
+    if (this.inHand === message.seq) {
+      this.handedBack.add(message.seq);
+    }
     message.nak(delay);
   }
 

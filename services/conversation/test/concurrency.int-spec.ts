@@ -63,9 +63,8 @@ describe('concurrency', () => {
     ];
     const outcomes = await Promise.allSettled(work);
     expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
-    const [stored] = await rowsOf<{ last_revision: string; revision: string; history: string }>(
-      `SELECT c.last_revision, m.revision,
-              (SELECT count(*) FROM conversation.messages_history h WHERE h.id = m.id) AS history
+    const [stored] = await rowsOf<{ last_revision: string; revision: string }>(
+      `SELECT c.last_revision, m.revision
        FROM conversation.conversations c JOIN conversation.messages m ON m.conversation_id = c.id
        WHERE c.id = $1 AND m.id = $2`,
       [chat.id, question.id],

@@ -209,11 +209,16 @@ describe('the inbox over NATS', () => {
       .mockResolvedValueOnce(1000)
       .mockRejectedValueOnce(new Error('lock timeout'));
     const pruneSenders = jest.spyOn(senders, 'pruneSenders');
-    const pruned = await maintenance.prune();
-    expect(pruned.failed).toEqual(['notifications']);
-    expect(pruned.notifications).toBe(1000);
-    expect(pruneSenders).toHaveBeenCalledTimes(1);
-    expect(await maintenance.prune()).toMatchObject({ failed: [] });
+    try {
+      const pruned = await maintenance.prune();
+      expect(pruned.failed).toEqual(['notifications']);
+      expect(pruned.notifications).toBe(1000);
+      expect(pruneSenders).toHaveBeenCalledTimes(1);
+      expect(await maintenance.prune()).toMatchObject({ failed: [] });
+    } finally {
+      // The repositories are the service's own, shared by the tests after this one.
+      jest.restoreAllMocks();
+    }
   });
 
   it('finds the oldest notifications by their time-ordered ids', () => {

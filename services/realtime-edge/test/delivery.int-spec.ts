@@ -224,6 +224,36 @@ describe('delivery through the edge, two instances', () => {
       await succeed(sender, commands.messageSend, { conversationId: conversation.id, ...text('new') });
       await inbox.waitFor('message:new');
       expect(sequences(inbox, conversation.id)).toEqual([lastSequence + 1]);
+
+      // A reset while messages keep coming: every message after the position it answers arrives.
+      const again = await world.socket(small, bob);
+      const againInbox = new Inbox(again);
+      // Messages are sent, four at a time, from before the sync until after its answer.
+      let answered = false;
+      const resyncing = succeed(again, commands.conversationSync, {
+        conversations: { [conversation.id]: before.lastSequence },
+      }).finally(() => {
+        answered = true;
+      });
+      const sent: Array<{ sequence: number | null }> = [];
+      for (let after = 0; after < 2; after += answered ? 1 : 0) {
+        const round = Array.from({ length: 4 }, () =>
+          succeed(sender, commands.messageSend, { conversationId: conversation.id, ...text('during') }),
+        );
+        sent.push(...(await Promise.all(round)));
+      }
+      const outcome = (await resyncing).conversations[conversation.id];
+      expect(outcome).toMatchObject({ status: 'reset' });
+      const resetAt = (outcome as { lastSequence: number }).lastSequence;
+      const last = Math.max(...sent.map((message) => message.sequence as number));
+      await againInbox.waitFor<MessageView>(
+        'message:new',
+        last - resetAt,
+        (message) => message.conversationId === conversation.id,
+      );
+      await pause(200);
+      expect(sequences(againInbox, conversation.id)).toEqual(range(resetAt + 1, last));
+      again.close();
       socket.close();
       sender.close();
     });

@@ -18,7 +18,7 @@ import {
 } from '@parley/contracts';
 import { runMigrations, serviceSqlDirectory } from '@parley/db';
 import { connectNats, deleteNamespaceStreams, Namespace, NatsRpcClient } from '@parley/nats';
-import { cpuShareSince } from '@parley/testing';
+import { cpuShareSince, eventually, withClient } from '@parley/testing';
 
 /**
  * Conversation benchmark, driving the service over NATS as clients do (every request verified,
@@ -261,24 +261,22 @@ async function seed(
  */
 async function untilOutboxDrained(url: string): Promise<number> {
   const started = performance.now();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (;;) {
-      const { rows } = await client.query<{ waiting: boolean }>(
-        'SELECT EXISTS (SELECT 1 FROM conversation.outbox_events WHERE published_at IS NULL) AS waiting',
-      );
-      if (rows[0]?.waiting !== true) {
-        return Math.round(performance.now() - started);
-      }
-      if (performance.now() - started > 120_000) {
-        throw new Error('The outbox was not drained within 120 s');
-      }
-      await new Promise((resolvePause) => setTimeout(resolvePause, 200));
-    }
-  } finally {
-    await client.end();
+  const waiting = await withClient(url, (client) =>
+    eventually(
+      async () =>
+        (
+          await client.query<{ waiting: boolean }>(
+            'SELECT EXISTS (SELECT 1 FROM conversation.outbox_events WHERE published_at IS NULL) AS waiting',
+          )
+        ).rows[0]?.waiting === true,
+      (still) => !still,
+      120_000,
+    ),
+  );
+  if (waiting) {
+    throw new Error('The outbox was not drained within 120 s');
   }
+  return Math.round(performance.now() - started);
 }
 
 /** Waits until the service answers (it connects, migrates nothing, subscribes). */

@@ -411,27 +411,29 @@ export class MessagesRepository {
   /**
    * Published messages up to a sequence number that changed after a revision number, in revision
    * order, each with its reactions as `reader` sees them; with, read in the same snapshot, the
-   * conversation's latest revision number and the revision number the message after
-   * `throughSequence` was published at (changes to it and to later messages take higher ones).
-   * No rows at all when the conversation is not a live one of the reader's tenant.
+   * conversation's latest revision number and the covered one: every change up to it concerns
+   * messages up to `throughSequence`. That is the revision the message after `throughSequence` was
+   * published at (changes to it and to later messages take higher ones), or the latest when none
+   * came after. No rows at all when the conversation is not a live one of the reader's tenant.
    */
   async changed(
     dataSource: DataSource,
     page: PageOf,
     afterRevision: number,
     throughSequence: number,
-  ): Promise<
-    { rows: MessageViewRow[]; lastRevision: number; nextPublishedRevision: number | null } | undefined
-  > {
+  ): Promise<{ rows: MessageViewRow[]; lastRevision: number; coveredRevision: number } | undefined> {
     const rows = await runPrepared<
-      Partial<MessageViewRow> & { last_revision: string; next_published_revision: string | null }
+      Partial<MessageViewRow> & { last_revision: string; covered_revision: string }
     >(
       dataSource,
       {
         name: 'conversation-page-changed',
         text: `SELECT c.last_revision::text AS last_revision,
-              (SELECT n.published_revision::text FROM conversation.messages n
-               WHERE n.conversation_id = c.id AND n.sequence = $6 + 1) AS next_published_revision,
+              COALESCE(
+                (SELECT n.published_revision FROM conversation.messages n
+                 WHERE n.conversation_id = c.id AND n.sequence = $6 + 1),
+                c.last_revision
+              )::text AS covered_revision,
               x.*
        FROM conversation.conversations c
        LEFT JOIN LATERAL (
@@ -452,12 +454,11 @@ export class MessagesRepository {
     }
     const changed = rows
       .filter((row) => row.id !== null)
-      .map(({ last_revision: _last, next_published_revision: _next, ...row }) => row);
+      .map(({ last_revision: _last, covered_revision: _covered, ...row }) => row);
     return {
       rows: changed as MessageViewRow[],
       lastRevision: Number(first.last_revision),
-      nextPublishedRevision:
-        first.next_published_revision === null ? null : Number(first.next_published_revision),
+      coveredRevision: Number(first.covered_revision),
     };
   }
 

@@ -244,9 +244,7 @@ export class MessagesService {
       items: changed.rows.slice(0, request.limit).map(toMessageView),
       hasMore: changed.rows.length > request.limit,
       lastRevision: changed.lastRevision,
-      // Changes to the messages after throughSequence took revisions above the one the first of
-      // them was published at: up to there, every change concerns the messages asked about.
-      coveredRevision: Math.min(changed.lastRevision, changed.nextPublishedRevision ?? changed.lastRevision),
+      coveredRevision: changed.coveredRevision,
     };
   }
 

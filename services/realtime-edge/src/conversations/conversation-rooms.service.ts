@@ -36,7 +36,6 @@ class ConversationRoom {
   readonly sequence = new ConversationSequence<EmitEnvelope>();
   /** Sockets following (joined to the Socket.IO room) or catching up (not yet joined). */
   readonly members = new Set<EdgeSocket>();
-  readonly catchingUp = new Set<EdgeSocket>();
   /** Settles once the room is subscribed and knows the conversation's sequence number. */
   started: Promise<void> | undefined;
   subscribed = false;
@@ -274,13 +273,12 @@ export class ConversationRooms {
     }
     // A socket syncing again leaves the room until it has caught up anew.
     void socket.leave(room.key);
-    room.catchingUp.add(socket);
     const missed = last() - from;
     if (missed > this.settings.syncMaxGap) {
       return this.reset(room, socket, missed, revision);
     }
     let cursor = from;
-    let covered: number | undefined;
+    let covered = 0;
     let replayed = 0;
     let refreshed = 0;
     for (;;) {
@@ -311,7 +309,7 @@ export class ConversationRooms {
       status: 'synced',
       lastSequence: Math.max(cursor, last()),
       // Never below the revision the client gave: it has seen every change up to that one.
-      lastRevision: Math.max(covered ?? 0, revision ?? 0),
+      lastRevision: Math.max(covered, revision ?? 0),
       replayed,
       refreshed,
     };
@@ -328,11 +326,15 @@ export class ConversationRooms {
     missed: number,
     revision: number | undefined,
   ): Promise<SyncOutcome> {
-    const lastSequence = room.sequence.lastSequence as number;
-    const now = await this.revisionAt(room, socket, lastSequence);
+    // The revision covering the messages up to `through` covers fewer than those up to the room's
+    // position after the wait, so it is safe for either: at worst a change comes again, and the
+    // client's rule drops it. The position is read after the wait, with no await before the join.
+    const through = room.sequence.lastSequence as number;
+    const now = await this.revisionAt(room, socket, through);
     if ('ended' in now) {
       return now.ended;
     }
+    const lastSequence = room.sequence.lastSequence as number;
     this.broadcaster.emitTo(socket, realtimeEvents.syncReset.event, {
       conversationId: room.ref.id,
       lastSequence,
@@ -471,13 +473,11 @@ export class ConversationRooms {
   }
 
   private join(room: ConversationRoom, socket: EdgeSocket): void {
-    room.catchingUp.delete(socket);
     void socket.join(room.key);
   }
 
   private leave(room: ConversationRoom, socket: EdgeSocket): void {
     room.members.delete(socket);
-    room.catchingUp.delete(socket);
     socket.data.conversations.delete(room.ref.id);
     void socket.leave(room.key);
     if (room.members.size === 0) {

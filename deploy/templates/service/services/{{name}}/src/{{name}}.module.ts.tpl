@@ -19,7 +19,12 @@ export class {{Name}}Module {
       module: {{Name}}Module,
       imports: [
         LoggingModule.forRoot({ service: '{{name}}', level: config.LOG_LEVEL }),
-        NatsModule.forRoot({ url: config.NATS_URL, namespace: config.NATS_NAMESPACE, name: '{{name}}' }),
+        NatsModule.forRoot({
+          url: config.NATS_URL,
+          namespace: config.NATS_NAMESPACE,
+          name: '{{name}}',
+          responseValidation: config.RESPONSE_VALIDATION,
+        }),
         DbModule.forRoot({ url: config.DATABASE_URL, schema: '{{schema}}', entities: {{camelName}}Entities }),
         OutboxModule.forRoot({ publisher: EventPublisher }),
         // Identity signs the access tokens; its public keys come over NATS and are cached, and
