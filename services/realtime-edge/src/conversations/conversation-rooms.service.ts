@@ -278,7 +278,7 @@ export class ConversationRooms {
       return this.reset(room, socket, missed, revision);
     }
     let cursor = from;
-    let covered = 0;
+    let covered: number;
     let replayed = 0;
     let refreshed = 0;
     for (;;) {
